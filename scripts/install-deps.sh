@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what devagent needs to build, run and test, from Debian 12's archive.
+# Idempotent: packages already present are skipped, and apt-get runs only when
+# something is missing. Usable from a Dockerfile (set DEVAGENT_DEPS=build|runtime).
+#
+#   scripts/install-deps.sh            everything: build, test and tooling
+#   DEVAGENT_DEPS=build   ...          only what compiling needs (Docker build stage)
+#   DEVAGENT_DEPS=runtime ...          only what the binary needs at run time
+set -euo pipefail
+
+build_pkgs=(
+  g++ cmake ninja-build make pkg-config ccache git ca-certificates
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev libsqlite3-dev libcli11-dev libtomlplusplus-dev
+)
+runtime_pkgs=(
+  ca-certificates libssl3 libsqlite3-0 libboost-json1.81.0 libboost-url1.81.0
+)
+test_pkgs=(
+  libgtest-dev libgmock-dev libbenchmark-dev
+  prometheus   # promtool checks the /metrics output
+  curl
+)
+
+case "${DEVAGENT_DEPS:-all}" in
+  build) wanted=("${build_pkgs[@]}") ;;
+  runtime) wanted=("${runtime_pkgs[@]}") ;;
+  all) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+  *) echo "install-deps: DEVAGENT_DEPS must be build, runtime or all" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${wanted[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+# Refresh the package lists once if they are missing or older than a day.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mtime -1 2>/dev/null | head -1)" ]; then
+  $SUDO apt-get update -qq
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,40 @@
+// What every subcommand shares: the global flags and loading configuration
+// from them (internal to the cli module).
+#pragma once
+
+#include "core/config.h"
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace devagent::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+
+struct GlobalFlags {
+  std::optional<std::string> config_file;
+  std::optional<std::string> data_dir;
+  std::optional<std::string> listen;
+  std::optional<std::string> log_level;
+  std::vector<std::string> set;  // key=value
+};
+
+// Loads configuration with the flags applied last and configures logging.
+// On failure prints the one error line and returns nullopt.
+std::optional<config::Config> load_config(const GlobalFlags& flags);
+
+// Prints "devagent: <message>" on stderr.
+void print_error(std::string_view message);
+
+// Subcommand registration; each returns the exit code through `exit_code`
+// when its callback runs.
+void add_serve(CLI::App& app, const GlobalFlags& flags, int& exit_code);
+void add_version(CLI::App& app, int& exit_code);
+void add_config(CLI::App& app, const GlobalFlags& flags, int& exit_code);
+
+}  // namespace devagent::cli

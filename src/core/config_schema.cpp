@@ -1,0 +1,89 @@
+// The configuration key table: every key devagent reads, its type, default
+// and meaning. config/devagent.example.toml documents the same keys for
+// users; a test checks that the two agree.
+#include "core/config.h"
+
+namespace devagent::config {
+namespace {
+
+std::string check_listen(std::string_view v) {
+  auto r = parse_listen(v);
+  return r ? std::string() : r.error().message;
+}
+
+std::string check_nonempty(std::string_view v) { return v.empty() ? "must not be empty" : ""; }
+
+constexpr std::int64_t kMiB = 1024 * 1024;
+
+}  // namespace
+
+const std::vector<KeySpec>& schema() {
+  static const std::vector<KeySpec> keys = {
+      // [server]
+      {.name = "server.listen", .default_value = "127.0.0.1:8080",
+       .help = "Address and port to listen on (host:port; port 0 picks a free port)", .check = check_listen},
+      {.name = "server.threads", .type = Type::integer, .default_value = "0",
+       .help = "Worker threads serving connections; 0 means one per core", .min = 0, .max = 256},
+      {.name = "server.body_limit", .type = Type::size, .default_value = "1MiB",
+       .help = "Largest request body accepted; larger requests get 413 before the body is read",
+       .min = 1024, .max = 1024 * kMiB},
+      {.name = "server.header_limit", .type = Type::size, .default_value = "16KiB",
+       .help = "Largest request header block accepted", .min = 1024, .max = 1 * kMiB},
+      {.name = "server.header_timeout", .type = Type::duration, .default_value = "10s",
+       .help = "Time a client has to send a request's headers once it starts", .min = 10, .max = 3'600'000},
+      {.name = "server.body_timeout", .type = Type::duration, .default_value = "30s",
+       .help = "Time a client has to send a request body", .min = 10, .max = 3'600'000},
+      {.name = "server.idle_timeout", .type = Type::duration, .default_value = "60s",
+       .help = "Keep-alive connections with no request for this long are closed", .min = 10, .max = 86'400'000},
+      {.name = "server.write_timeout", .type = Type::duration, .default_value = "30s",
+       .help = "A client that does not accept a response write for this long is disconnected",
+       .min = 10, .max = 3'600'000},
+      {.name = "server.shutdown_timeout", .type = Type::duration, .default_value = "5s",
+       .help = "On SIGTERM, in-flight requests get this long to finish", .min = 0, .max = 600'000},
+      {.name = "server.max_connections", .type = Type::integer, .default_value = "20000",
+       .help = "Connections above this are refused with 503", .min = 1, .max = 1'000'000},
+
+      // [store]
+      {.name = "store.driver", .default_value = "sqlite", .help = "Storage backend",
+       .choices = {"sqlite", "postgres"}},
+      {.name = "store.data_dir", .default_value = ".devagent",
+       .help = "Directory for the SQLite database and other local state (DEVAGENT_DATA_DIR)", .check = check_nonempty},
+      {.name = "store.sqlite_path", .default_value = "",
+       .help = "SQLite database file; empty means <data_dir>/devagent.db"},
+      {.name = "store.postgres_url", .default_value = "", .help = "PostgreSQL connection URI (postgres://...)",
+       .secret = true},
+      {.name = "store.busy_timeout", .type = Type::duration, .default_value = "5s",
+       .help = "How long a write waits for a locked SQLite database", .min = 0, .max = 600'000},
+      {.name = "store.pool_size", .type = Type::integer, .default_value = "4",
+       .help = "Database connections kept open", .min = 1, .max = 256},
+
+      // [log]
+      {.name = "log.level", .default_value = "info", .help = "Lowest level logged",
+       .choices = {"trace", "debug", "info", "warn", "error", "off"}},
+      {.name = "log.format", .default_value = "auto",
+       .help = "json (one object per line), text, or auto (text on a terminal, json otherwise)",
+       .choices = {"auto", "json", "text"}},
+
+      // [workspace]
+      {.name = "workspace.roots", .type = Type::list, .default_value = ".",
+       .help = "Directories devagent may read; the first is the default workspace"},
+
+      // [github]
+      {.name = "github.token", .default_value = "", .help = "GitHub token (GITHUB_TOKEN)", .secret = true},
+      {.name = "github.api_url", .default_value = "https://api.github.com",
+       .help = "GitHub REST API base (GITHUB_API_URL), for GitHub Enterprise", .check = check_nonempty},
+  };
+  return keys;
+}
+
+const std::vector<EnvAlias>& env_aliases() {
+  static const std::vector<EnvAlias> aliases = {
+      {"DEVAGENT_LISTEN", "server.listen"},
+      {"DEVAGENT_DATA_DIR", "store.data_dir"},
+      {"GITHUB_TOKEN", "github.token"},
+      {"GITHUB_API_URL", "github.api_url"},
+  };
+  return aliases;
+}
+
+}  // namespace devagent::config

@@ -1,0 +1,28 @@
+// Helpers for reading untrusted JSON with Boost.JSON: parse with limits, and
+// typed field access that reports which field was wrong.
+#pragma once
+
+#include "core/error.h"
+
+#include <boost/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace devagent::json {
+
+// Parses text as JSON, refusing documents deeper than max_depth or malformed
+// input with an invalid_argument error that says where parsing stopped.
+Result<boost::json::value> parse(std::string_view text, std::size_t max_depth = 64);
+
+// Field readers: a missing field gives nullopt; a present field of the wrong
+// type gives an invalid_argument error naming the field.
+Result<std::optional<std::string>> get_string(const boost::json::object& o, std::string_view key);
+Result<std::optional<std::int64_t>> get_int(const boost::json::object& o, std::string_view key);
+Result<std::optional<bool>> get_bool(const boost::json::object& o, std::string_view key);
+
+// The value at key as a string, or fallback when absent or not a string.
+std::string string_or(const boost::json::object& o, std::string_view key, std::string_view fallback = {});
+
+}  // namespace devagent::json

@@ -1,0 +1,90 @@
+// One request and its response, as a route handler sees it (internal to the
+// server module). A handler replies exactly once: a whole response (reply*),
+// or a stream (begin_stream, write..., end_stream). If it returns without
+// replying, the server answers 500.
+#pragma once
+
+#include "core/cancel.h"
+#include "core/error.h"
+#include "server/router.h"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace devagent::server {
+
+struct ServerOptions;
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+class Exchange {
+ public:
+  Exchange(Request& request, boost::beast::tcp_stream& stream, const ServerOptions& options,
+           std::string request_id, Match match, CancelToken shutdown, bool closing);
+
+  const Request& request() const { return request_; }
+  std::string_view path() const { return path_; }
+  // A path parameter ("{id}" in the route pattern), percent-decoded.
+  std::string param(std::string_view name) const;
+  // A query-string parameter, percent-decoded; nullopt when absent.
+  std::optional<std::string> query(std::string_view name) const;
+  std::string_view header(std::string_view name) const;
+  const std::string& request_id() const { return request_id_; }
+  // The matched route pattern, or "unmatched": the metrics label.
+  const std::string& route() const { return route_; }
+  CancelToken shutdown_token() const { return shutdown_; }
+
+  // The body parsed as JSON. Errors say what is wrong (invalid_argument);
+  // a body that is not application/json-compatible JSON is refused.
+  Result<boost::json::value> json_body() const;
+
+  boost::asio::awaitable<void> reply(unsigned status, std::string body, std::string_view content_type,
+                                     const Headers& headers = {});
+  boost::asio::awaitable<void> reply_json(unsigned status, const boost::json::value& body,
+                                          const Headers& headers = {});
+  // The one error shape; the status follows the error's kind.
+  boost::asio::awaitable<void> reply_error(const Error& error, const Headers& headers = {});
+  boost::asio::awaitable<void> reply_error(unsigned status, std::string_view type, std::string_view message,
+                                           const Headers& headers = {});
+
+  // Streaming (chunked transfer encoding). Each returns false once the
+  // client is gone or too slow (write_timeout); the handler should then stop.
+  boost::asio::awaitable<bool> begin_stream(unsigned status, std::string_view content_type,
+                                            const Headers& headers = {});
+  boost::asio::awaitable<bool> write(std::string_view data);
+  boost::asio::awaitable<bool> end_stream();
+
+  bool responded() const { return status_ != 0; }
+  unsigned status() const { return status_; }
+  // Whether the connection can serve another request after this one.
+  bool keep_alive() const { return keep_alive_ && !broken_; }
+
+ private:
+  Request& request_;
+  boost::beast::tcp_stream& stream_;
+  const ServerOptions& options_;
+  std::string request_id_;
+  std::string route_;
+  std::string path_;
+  std::string query_;
+  Match match_;
+  CancelToken shutdown_;
+  unsigned status_ = 0;
+  bool keep_alive_ = true;
+  bool broken_ = false;
+};
+
+// Builds the JSON error document.
+boost::json::value error_body(std::string_view type, std::string_view message, std::string_view request_id);
+
+}  // namespace devagent::server

@@ -1,0 +1,442 @@
+#include "server/server.h"
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "server/exchange.h"
+#include "server/router.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <array>
+#include <atomic>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+namespace devagent::server {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (unsigned char c : id) {
+    if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':')) return false;
+  }
+  return true;
+}
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string id(32, '0');
+  auto a = rng(), b = rng();
+  for (int i = 0; i < 16; ++i) {
+    id[static_cast<size_t>(i)] = hex[(a >> (i * 4)) & 0xf];
+    id[static_cast<size_t>(16 + i)] = hex[(b >> (i * 4)) & 0xf];
+  }
+  return id;
+}
+
+std::string request_id_of(const http::request<http::string_body>& req) {
+  auto id = req["X-Request-Id"];
+  return valid_request_id(id) ? std::string(id) : new_request_id();
+}
+
+// An answer sent before a request reaches routing, after which the
+// connection closes.
+struct Refusal {
+  http::status status;
+  std::string type;
+  std::string message;
+  std::string request_id;
+};
+
+// What to answer when reading a request failed; nullopt means just close
+// (timeouts, resets, a client that went away between requests).
+std::optional<Refusal> refusal_for(const boost::system::error_code& ec, std::string request_id,
+                                   const ServerOptions& options) {
+  // Beast checks Content-Length against the body limit while parsing the
+  // headers, so a declared oversized body is refused before it is read.
+  if (ec == http::error::body_limit) {
+    return Refusal{http::status::payload_too_large, "payload_too_large",
+                   "request body exceeds the limit of " + std::to_string(options.body_limit) + " bytes",
+                   std::move(request_id)};
+  }
+  if (ec == http::error::header_limit) {
+    return Refusal{http::status::request_header_fields_too_large, "headers_too_large",
+                   "request headers exceed " + std::to_string(options.header_limit) + " bytes",
+                   std::move(request_id)};
+  }
+  bool parse_error = ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+                     ec != http::error::end_of_stream && ec != http::error::partial_message;
+  if (parse_error) {
+    return Refusal{http::status::bad_request, "invalid_request", "malformed HTTP request: " + ec.message(),
+                   std::move(request_id)};
+  }
+  return std::nullopt;
+}
+
+struct HttpMetrics {
+  metrics::Family<metrics::Counter>& requests;
+  metrics::Family<metrics::Histogram>& duration;
+  metrics::Gauge& in_flight;
+  metrics::Gauge& connections;
+
+  static HttpMetrics& get() {
+    auto& r = metrics::registry();
+    static HttpMetrics m{
+        r.counter("http_requests_total", "HTTP requests answered, by route pattern, method and status.",
+                  {"route", "method", "status"}),
+        r.histogram("http_request_duration_seconds", "Time from a request's headers to the end of its response.",
+                    {"route", "method"}, metrics::latency_buckets()),
+        r.gauge("http_in_flight_requests", "Requests being handled now.").labels({}),
+        r.gauge("http_open_connections", "Client connections open now.").labels({}),
+    };
+    return m;
+  }
+};
+
+}  // namespace
+
+ServerOptions ServerOptions::from(const config::Config& c) {
+  ServerOptions o;
+  auto listen = config::parse_listen(c.str("server.listen"));
+  if (listen) {
+    o.host = listen->first;
+    o.port = listen->second;
+  }
+  o.threads = static_cast<int>(c.integer("server.threads"));
+  o.body_limit = c.size("server.body_limit");
+  o.header_limit = c.size("server.header_limit");
+  o.header_timeout = c.duration("server.header_timeout");
+  o.body_timeout = c.duration("server.body_timeout");
+  o.idle_timeout = c.duration("server.idle_timeout");
+  o.write_timeout = c.duration("server.write_timeout");
+  o.shutdown_timeout = c.duration("server.shutdown_timeout");
+  o.max_connections = static_cast<int>(c.integer("server.max_connections"));
+  return o;
+}
+
+struct Server::Impl {
+  // A live connection, as shutdown sees it. Touched only on its strand.
+  struct Connection {
+    beast::tcp_stream* stream = nullptr;
+    bool idle = true;
+  };
+
+  ServerOptions options;
+  Services services;
+  Router router;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  CancelSource shutdown;
+  std::atomic<bool> stopping{false};
+  std::atomic<int> open_connections{0};
+  std::mutex connections_mutex;
+  std::set<std::shared_ptr<Connection>> connections;
+  asio::steady_timer shutdown_timer{ioc};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  HttpMetrics& metrics = HttpMetrics::get();
+
+  Impl(ServerOptions o, Services s, std::vector<Route> table)
+      : options(std::move(o)), services(s), router(std::move(table)) {}
+
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> session(tcp::socket socket);
+  asio::awaitable<void> answer_and_close(beast::tcp_stream& stream, const Refusal& refusal);
+  asio::awaitable<void> dispatch(Exchange& ex, const Match& match);
+  void begin_shutdown();
+  void maybe_finish();
+};
+
+Server::Server(ServerOptions options, Services services)
+    : impl_(std::make_unique<Impl>(std::move(options), services, std::vector<Route>{})) {
+  impl_->router = Router(routes(impl_->services));
+}
+
+Server::Server(ServerOptions options, Services services, std::vector<Route> table)
+    : impl_(std::make_unique<Impl>(std::move(options), services, std::move(table))) {}
+
+Server::~Server() = default;
+
+CancelToken Server::shutdown_token() const { return impl_->shutdown.token(); }
+
+Result<std::uint16_t> Server::listen() {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(impl_->options.host == "localhost" ? "127.0.0.1" : impl_->options.host, ec);
+  if (ec) return make_error(ErrorKind::config, "server.listen: '" + impl_->options.host + "' is not an IP address");
+  tcp::endpoint ep{address, impl_->options.port};
+  auto& acc = impl_->acceptor;
+  acc.open(ep.protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(ep, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return make_error(ErrorKind::unavailable,
+                      "cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) + ": " +
+                          ec.message());
+  }
+  return acc.local_endpoint().port();
+}
+
+void Server::run() {
+  auto& im = *impl_;
+  im.work.emplace(im.ioc.get_executor());
+  im.signals.async_wait([&im](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    log::info("signal received, shutting down", "signal", sig);
+    im.begin_shutdown();
+  });
+  asio::co_spawn(im.ioc, im.accept_loop(), asio::detached);
+
+  int n = im.options.threads > 0 ? im.options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (int i = 1; i < n; ++i) pool.emplace_back([&im] { im.ioc.run(); });
+  im.ioc.run();
+  for (auto& t : pool) t.join();
+}
+
+void Server::stop() {
+  asio::post(impl_->ioc, [im = impl_.get()] { im->begin_shutdown(); });
+}
+
+void Server::Impl::begin_shutdown() {
+  if (stopping.exchange(true)) return;
+  boost::system::error_code ec;
+  acceptor.close(ec);
+  signals.cancel(ec);
+  shutdown.cancel("server shutting down");
+  // Idle keep-alive connections are closed now; busy ones close after their response.
+  std::vector<std::shared_ptr<Connection>> conns;
+  {
+    std::lock_guard lock(connections_mutex);
+    conns.assign(connections.begin(), connections.end());
+  }
+  for (auto& c : conns) {
+    asio::post(c->stream->get_executor(), [c] {
+      if (c->idle) c->stream->socket().close();
+    });
+  }
+  shutdown_timer.expires_after(options.shutdown_timeout);
+  shutdown_timer.async_wait([this](const boost::system::error_code& e) {
+    if (e) return;
+    if (open_connections.load() > 0) {
+      log::warn("shutdown timeout reached, closing remaining connections", "connections", open_connections.load());
+    }
+    ioc.stop();
+  });
+  work.reset();
+  maybe_finish();
+}
+
+void Server::Impl::maybe_finish() {
+  if (stopping.load() && open_connections.load() == 0) {
+    asio::post(ioc, [this] {
+      boost::system::error_code ec;
+      shutdown_timer.cancel();
+      (void)ec;
+    });
+  }
+}
+
+asio::awaitable<void> Server::Impl::accept_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), tuple_awaitable);
+    if (ec) {
+      if (stopping.load() || ec == asio::error::operation_aborted) co_return;
+      log::warn("accept failed", "error", ec.message());
+      continue;
+    }
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, session(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::Impl::answer_and_close(beast::tcp_stream& stream, const Refusal& refusal) {
+  http::response<http::string_body> res{refusal.status, 11};
+  res.set(http::field::content_type, "application/json");
+  res.set("X-Request-Id", refusal.request_id);
+  res.keep_alive(false);
+  res.body() = boost::json::serialize(error_body(refusal.type, refusal.message, refusal.request_id));
+  res.prepare_payload();
+  stream.expires_after(options.write_timeout);
+  auto [wec, wn] = co_await http::async_write(stream, res, tuple_awaitable);
+  metrics.requests.labels({"unmatched", "-", std::to_string(static_cast<unsigned>(refusal.status))}).inc();
+  if (wec) co_return;
+  // Lingering close: the client may still be sending (a body we refused);
+  // closing with unread data would reset the connection before it reads our
+  // answer. Drain for a short while, then close.
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(std::chrono::seconds(1));
+  std::array<char, 16384> scratch;
+  std::size_t drained = 0;
+  while (drained < (8u << 20)) {
+    auto [rec, n] = co_await stream.async_read_some(asio::buffer(scratch), tuple_awaitable);
+    if (rec) break;
+    drained += n;
+  }
+}
+
+asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  auto conn = std::make_shared<Connection>();
+  conn->stream = &stream;
+  int count = ++open_connections;
+  metrics.connections.inc();
+  {
+    std::lock_guard lock(connections_mutex);
+    connections.insert(conn);
+  }
+  struct Cleanup {
+    Impl& im;
+    std::shared_ptr<Connection> conn;
+    ~Cleanup() {
+      {
+        std::lock_guard lock(im.connections_mutex);
+        im.connections.erase(conn);
+      }
+      im.metrics.connections.dec();
+      --im.open_connections;
+      im.maybe_finish();
+    }
+  } cleanup{*this, conn};
+
+  if (count > options.max_connections || stopping.load()) {
+    Refusal busy{http::status::service_unavailable, "unavailable", "server is at its connection limit",
+                 new_request_id()};
+    co_await answer_and_close(stream, busy);
+    co_return;
+  }
+
+  bool first = true;
+  for (;;) {
+    // Wait for the first byte of the next request: the idle timeout applies.
+    conn->idle = true;
+    if (stopping.load()) co_return;
+    if (buffer.size() == 0) {
+      stream.expires_after(first ? options.header_timeout : options.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), tuple_awaitable);
+      if (ec) co_return;
+      buffer.commit(n);
+    }
+    conn->idle = false;
+    first = false;
+
+    // Headers, within the header timeout (slow-loris clients are dropped).
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+    parser.body_limit(options.body_limit);
+    stream.expires_after(options.header_timeout);
+    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, tuple_awaitable);
+    if (hec) {
+      auto refusal = refusal_for(hec, request_id_of(parser.get()), options);
+      if (refusal) co_await answer_and_close(stream, *refusal);
+      co_return;
+    }
+
+    auto& req = parser.get();
+    std::string request_id = request_id_of(req);
+    if (!parser.is_done()) {
+      if (beast::iequals(req[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> cont{http::status::continue_, 11};
+        stream.expires_after(options.write_timeout);
+        auto [cec, cn] = co_await http::async_write(stream, cont, tuple_awaitable);
+        if (cec) co_return;
+      }
+      stream.expires_after(options.body_timeout);
+      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, tuple_awaitable);
+      if (bec) {
+        auto refusal = refusal_for(bec, request_id, options);
+        if (refusal) co_await answer_and_close(stream, *refusal);
+        co_return;
+      }
+    }
+
+    auto started = std::chrono::steady_clock::now();
+    metrics.in_flight.inc();
+    std::string_view target = req.target();
+    auto match = router.match(req.method(), target.substr(0, target.find('?')));
+    Exchange ex(req, stream, options, request_id, match, shutdown.token(), stopping.load());
+    co_await dispatch(ex, match);
+    metrics.in_flight.dec();
+
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::string method(req.method_string());
+    metrics.requests.labels({ex.route(), method, std::to_string(ex.status())}).inc();
+    metrics.duration.labels({ex.route(), method}).observe(secs);
+    log::info("request", "request_id", request_id, "method", method, "path", ex.path(), "route", ex.route(),
+              "status", ex.status(), "duration_us", static_cast<std::int64_t>(secs * 1e6));
+
+    if (!ex.keep_alive() || stopping.load()) {
+      boost::system::error_code ec;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<void> Server::Impl::dispatch(Exchange& ex, const Match& match) {
+  if (!match.route) {
+    if (match.path_matched) {
+      std::string allow;
+      for (const auto& m : match.allow) allow += (allow.empty() ? "" : ", ") + m;
+      Headers headers;
+      headers.emplace_back("Allow", allow);
+      std::string message = "method " + std::string(ex.request().method_string()) + " is not allowed on " +
+                            std::string(ex.path());
+      co_await ex.reply_error(405, "method_not_allowed", message, headers);
+    } else {
+      std::string message = "no route for " + std::string(ex.path());
+      co_await ex.reply_error(404, "not_found", message);
+    }
+    co_return;
+  }
+  std::string failure;
+  try {
+    co_await match.route->handler(ex);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (!failure.empty()) {
+    log::error("handler failed", "request_id", ex.request_id(), "route", ex.route(), "error", failure);
+    std::string message = "internal error; see the server log for request " + ex.request_id();
+    co_await ex.reply_error(500, "internal_error", message);
+    co_return;
+  }
+  if (!ex.responded()) {
+    log::error("handler returned without a response", "request_id", ex.request_id(), "route", ex.route());
+    co_await ex.reply_error(500, "internal_error", "the handler produced no response");
+  }
+}
+
+}  // namespace devagent::server

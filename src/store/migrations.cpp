@@ -1,0 +1,113 @@
+// Versioned schema migrations: every table's definition lives here, in order.
+//
+// DDL is written once with a few dialect tokens, expanded per backend:
+//   {blob}    BLOB   | BYTEA
+//   {real}    REAL   | DOUBLE PRECISION
+// Identifiers are TEXT ids made by the application, timestamps are BIGINT
+// milliseconds since the epoch (UTC), so no dialect-specific sequences or
+// time types are needed. Never edit a released migration; add a new one.
+#include "core/config.h"
+#include "store/sqlite.h"
+#include "store/store.h"
+
+#include <filesystem>
+
+namespace devagent::store {
+namespace {
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> list = {
+      {1, "settings",
+       R"(CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at BIGINT NOT NULL
+          );)"},
+  };
+  return list;
+}
+
+std::string expand(std::string sql, Dialect d) {
+  auto replace_all = [&](std::string_view token, std::string_view with) {
+    for (size_t pos = sql.find(token); pos != std::string::npos; pos = sql.find(token, pos + with.size())) {
+      sql.replace(pos, token.size(), with);
+    }
+  };
+  bool pg = d == Dialect::postgres;
+  replace_all("{blob}", pg ? "BYTEA" : "BLOB");
+  replace_all("{real}", pg ? "DOUBLE PRECISION" : "REAL");
+  return sql;
+}
+
+Result<> ensure_migrations_table(Database& db) {
+  return db.execute_script(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY,"
+      " name TEXT NOT NULL,"
+      " applied_at BIGINT NOT NULL)");
+}
+
+}  // namespace
+
+int latest_schema_version() { return migrations().back().version; }
+
+Result<int> schema_version(Database& db) {
+  auto rows = db.query("SELECT MAX(version) FROM schema_migrations");
+  if (!rows) return rows.error();
+  if (rows->rows.empty() || rows->rows[0].is_null(0)) return 0;
+  return static_cast<int>(rows->rows[0].integer(0));
+}
+
+Result<int> migrate(Database& db) {
+  if (auto r = ensure_migrations_table(db); !r) return r.error();
+  for (const auto& m : migrations()) {
+    auto applied = db.transaction([&](Database& tx) -> Result<> {
+      if (tx.dialect() == Dialect::postgres) {
+        // Serialises instances migrating the same database at once.
+        if (auto r = tx.query("SELECT pg_advisory_xact_lock(7106)"); !r) return r.error();
+      }
+      auto current = schema_version(tx);
+      if (!current) return current.error();
+      if (*current >= m.version) return {};
+      if (auto r = tx.execute_script(expand(m.sql, tx.dialect())); !r) {
+        return make_error(ErrorKind::internal,
+                          "migration " + std::to_string(m.version) + " (" + m.name + "): " + r.error().message);
+      }
+      auto r = tx.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                          {std::int64_t{m.version}, std::string(m.name), now_ms()});
+      if (!r) return r.error();
+      return {};
+    });
+    if (!applied) return applied.error();
+  }
+  return schema_version(db);
+}
+
+Options options_from(const config::Config& config) {
+  Options o;
+  o.driver = config.str("store.driver");
+  o.sqlite_path = config.str("store.sqlite_path");
+  if (o.sqlite_path.empty()) {
+    o.sqlite_path = (std::filesystem::path(config.str("store.data_dir")) / "devagent.db").string();
+  }
+  o.postgres_url = config.str("store.postgres_url");
+  o.busy_timeout = config.duration("store.busy_timeout");
+  o.pool_size = static_cast<int>(config.integer("store.pool_size"));
+  return o;
+}
+
+Result<std::unique_ptr<Database>> open(const Options& options) {
+  if (options.driver == "sqlite") return open_sqlite(options);
+  if (options.driver == "postgres") {
+    return make_error(ErrorKind::config, "store.driver = postgres is not available in this build yet");
+  }
+  return make_error(ErrorKind::config, "store.driver: unknown driver '" + options.driver + "'");
+}
+
+}  // namespace devagent::store
