@@ -14,12 +14,13 @@ build_pkgs=(
   libssl-dev libsqlite3-dev libcli11-dev libtomlplusplus-dev
 )
 runtime_pkgs=(
-  ca-certificates libssl3 libsqlite3-0 libboost-json1.81.0 libboost-url1.81.0
+  ca-certificates libssl3 libsqlite3-0 libboost-json1.81.0 libboost-url1.81.0 libtomlplusplus3
 )
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus   # promtool checks the /metrics output
   curl
+  openssl      # makes throwaway certificates for the TLS tests
 )
 
 case "${DEVAGENT_DEPS:-all}" in

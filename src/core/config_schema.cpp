@@ -13,6 +13,11 @@ std::string check_listen(std::string_view v) {
 
 std::string check_nonempty(std::string_view v) { return v.empty() ? "must not be empty" : ""; }
 
+std::string check_provider_type(std::string_view v) {
+  if (v.empty() || v == "openai" || v == "anthropic" || v == "ollama" || v == "builtin") return "";
+  return "must be one of openai, anthropic, ollama, builtin, got '" + std::string(v) + "'";
+}
+
 constexpr std::int64_t kMiB = 1024 * 1024;
 
 }  // namespace
@@ -68,6 +73,37 @@ const std::vector<KeySpec>& schema() {
       {.name = "workspace.roots", .type = Type::list, .default_value = ".",
        .help = "Directories devagent may read; the first is the default workspace"},
 
+      // [http] the client for upstream APIs
+      {.name = "http.connect_timeout", .type = Type::duration, .default_value = "10s",
+       .help = "Time to open a connection to an upstream (TCP, TLS, proxy)", .min = 1, .max = 600'000},
+      {.name = "http.first_byte_timeout", .type = Type::duration, .default_value = "120s",
+       .help = "Time from sending a request to the response headers", .min = 1, .max = 3'600'000},
+      {.name = "http.idle_timeout", .type = Type::duration, .default_value = "60s",
+       .help = "Longest silence while a response body streams", .min = 1, .max = 3'600'000},
+      {.name = "http.keep_alive", .type = Type::duration, .default_value = "30s",
+       .help = "Unused upstream connections are closed after this", .min = 0, .max = 3'600'000},
+      {.name = "http.max_idle_per_host", .type = Type::integer, .default_value = "32",
+       .help = "Idle connections kept per upstream", .min = 0, .max = 10'000},
+      {.name = "http.ca_file", .default_value = "",
+       .help = "Extra trusted CA certificates (PEM), added to the system store"},
+      {.name = "http.https_proxy", .default_value = "", .help = "Proxy for https upstreams (HTTPS_PROXY)",
+       .secret = true},
+      {.name = "http.http_proxy", .default_value = "", .help = "Proxy for http upstreams (HTTP_PROXY)", .secret = true},
+      {.name = "http.no_proxy", .default_value = "", .help = "Hosts that bypass the proxy (NO_PROXY)"},
+
+      // [providers.<name>] LLM providers; the name is yours, the type says which API it speaks
+      {.name = "providers.*.type", .default_value = "",
+       .help = "openai, anthropic, ollama or builtin; empty: taken from the name", .check = check_provider_type},
+      {.name = "providers.*.base_url", .default_value = "", .help = "API base URL (OPENAI_BASE_URL, ...)"},
+      {.name = "providers.*.api_key", .default_value = "", .help = "API key (OPENAI_API_KEY, ...)", .secret = true},
+      {.name = "providers.*.model", .default_value = "", .help = "Default chat model"},
+      {.name = "providers.*.embedding_model", .default_value = "", .help = "Default embedding model"},
+      {.name = "providers.*.api_version", .default_value = "", .help = "Anthropic API version header"},
+      {.name = "providers.*.max_tokens", .type = Type::integer, .default_value = "4096",
+       .help = "Default output token limit (Anthropic requires one)", .min = 1, .max = 1'000'000},
+      {.name = "providers.*.enabled", .type = Type::boolean, .default_value = "true",
+       .help = "Set false to keep a provider configured but unused"},
+
       // [github]
       {.name = "github.token", .default_value = "", .help = "GitHub token (GITHUB_TOKEN)", .secret = true},
       {.name = "github.api_url", .default_value = "https://api.github.com",
@@ -81,6 +117,17 @@ const std::vector<EnvAlias>& env_aliases() {
       {"DEVAGENT_LISTEN", "server.listen"},
       {"DEVAGENT_DATA_DIR", "store.data_dir"},
       {"GITHUB_TOKEN", "github.token"},
+      {"OPENAI_API_KEY", "providers.openai.api_key"},
+      {"OPENAI_BASE_URL", "providers.openai.base_url"},
+      {"ANTHROPIC_API_KEY", "providers.anthropic.api_key"},
+      {"ANTHROPIC_BASE_URL", "providers.anthropic.base_url"},
+      {"OLLAMA_HOST", "providers.ollama.base_url"},
+      {"https_proxy", "http.https_proxy"},
+      {"HTTPS_PROXY", "http.https_proxy"},
+      {"http_proxy", "http.http_proxy"},
+      {"HTTP_PROXY", "http.http_proxy"},
+      {"no_proxy", "http.no_proxy"},
+      {"NO_PROXY", "http.no_proxy"},
       {"GITHUB_API_URL", "github.api_url"},
   };
   return aliases;

@@ -145,7 +145,8 @@ ServerOptions ServerOptions::from(const config::Config& c) {
 }
 
 struct Server::Impl {
-  // A live connection, as shutdown sees it. Touched only on its strand.
+  // A live connection, as shutdown sees it. Touched only on its strand;
+  // stream is null once the connection's coroutine has finished.
   struct Connection {
     beast::tcp_stream* stream = nullptr;
     bool idle = true;
@@ -242,7 +243,7 @@ void Server::Impl::begin_shutdown() {
   }
   for (auto& c : conns) {
     asio::post(c->stream->get_executor(), [c] {
-      if (c->idle) c->stream->socket().close();
+      if (c->stream && c->idle) c->stream->socket().close();
     });
   }
   shutdown_timer.expires_after(options.shutdown_timeout);
@@ -321,6 +322,9 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     Impl& im;
     std::shared_ptr<Connection> conn;
     ~Cleanup() {
+      // Runs on the connection's strand, like the shutdown callback that
+      // reads conn->stream, so clearing it here cannot race with that read.
+      conn->stream = nullptr;
       {
         std::lock_guard lock(im.connections_mutex);
         im.connections.erase(conn);
