@@ -12,7 +12,7 @@ CMAKE_FLAGS ?=
 WERROR ?= ON
 export CCACHE_DIR ?= $(CURDIR)/.cache/ccache
 
-.PHONY: all deps build run test test-cpp sanitize bench clean format
+.PHONY: all deps node-deps build run test sanitize bench clean format
 
 all: build
 
@@ -28,10 +28,17 @@ build: deps $(BUILD_DIR)/build.ninja
 run: build
 	$(BUILD_DIR)/devagent serve $(ARGS)
 
-test: build
+# npm packages for the Node suites, exactly as locked.
+node-deps: tests/node/node_modules/.package-lock.json
+
+tests/node/node_modules/.package-lock.json: tests/node/package-lock.json tests/node/package.json
+	npm ci --prefix tests/node --no-audit --no-fund
+	@touch $@
+
+test: build node-deps
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
-sanitize: deps
+sanitize: deps node-deps
 	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DDEVAGENT_SANITIZE=ON \
 	  -DDEVAGENT_WERROR=$(WERROR) -DDEVAGENT_BENCH=OFF $(CMAKE_FLAGS)
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)

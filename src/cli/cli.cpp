@@ -54,6 +54,8 @@ int run(int argc, char** argv) {
   add_serve(app, flags, exit_code);
   add_version(app, exit_code);
   add_config(app, flags, exit_code);
+  add_ask(app, flags, exit_code);
+  add_providers(app, flags, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -36,5 +36,7 @@ void print_error(std::string_view message);
 void add_serve(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void add_version(CLI::App& app, int& exit_code);
 void add_config(CLI::App& app, const GlobalFlags& flags, int& exit_code);
+void add_ask(CLI::App& app, const GlobalFlags& flags, int& exit_code);
+void add_providers(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 
 }  // namespace devagent::cli

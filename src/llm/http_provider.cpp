@@ -40,8 +40,19 @@ boost::asio::awaitable<Outcome<ChatResponse>> HttpProvider::chat(const ChatReque
   auto head = co_await client_.stream(req, handler, cancel);
   auto fail = [&](Error e) -> Outcome<ChatResponse> {
     e.output_started = out.output_started();
+    // What was consumed before the failure: the vendor's counts where it
+    // sent them, but never less output than the text that actually arrived.
     auto so_far = out.response(model);
-    e.usage = out.has_usage() ? so_far.usage : estimate_usage(request, so_far);
+    auto estimate = estimate_usage(request, so_far);
+    if (out.has_usage()) {
+      e.usage = so_far.usage;
+      if (estimate.output_tokens > e.usage->output_tokens) {
+        e.usage->output_tokens = estimate.output_tokens;
+        e.usage->estimated = true;
+      }
+    } else {
+      e.usage = estimate;
+    }
     return e;
   };
   if (!head) co_return fail(transport_error(head.error()));

@@ -2,6 +2,7 @@
 // streaming, keep-alive, timeouts, cancellation, TLS verification, proxies.
 #include "http/client.h"
 
+#include "support/coro.h"
 #include "support/process.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -32,21 +33,7 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
-// The io_context every test's calls run on. It outlives the test's Client
-// (declared after it), since pooled connections belong to it.
-asio::io_context& test_context() {
-  static asio::io_context ioc;
-  return ioc;
-}
-
-template <class T>
-T run_coro(asio::awaitable<T> coro) {
-  auto& ioc = test_context();
-  ioc.restart();
-  auto fut = asio::co_spawn(ioc, std::move(coro), asio::use_future);
-  ioc.run();
-  return fut.get();
-}
+using testing::run_coro;
 
 // A blocking loopback server: one thread per connection runs `handle`.
 // With TLS files it speaks TLS.

@@ -1,0 +1,145 @@
+// `devagent ask` and `devagent providers` as a user runs them, against the
+// fake upstream (each vendor's wire format) and with nothing configured.
+#include "support/fake_upstream.h"
+#include "support/process.h"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+namespace devagent::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+RunResult devagent(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  ProcessOptions o;
+  o.args = std::move(args);
+  o.env = std::move(env);
+  return run(devagent_binary(), o, 60s);
+}
+
+std::string closed_port_url() {
+  unsigned short port;
+  {
+    FakeUpstream gone;
+    port = gone.port();
+  }
+  return "http://127.0.0.1:" + std::to_string(port);
+}
+
+TEST(Ask, WithNothingConfiguredTheBuiltinEngineAnswers) {
+  auto r = devagent({"ask", "hello"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(r.out.empty());
+  EXPECT_NE(r.out.find("offline"), std::string::npos) << r.out;
+  auto q = devagent({"ask", "Why is my Rust borrow checker complaining about lifetimes?"});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_NE(q.out.find("OPENAI_API_KEY"), std::string::npos) << q.out;  // says how to configure an LLM
+}
+
+TEST(Ask, StreamsFromEachVendorFormat) {
+  struct Case {
+    std::string provider, env_var;
+  };
+  for (const auto& c : std::vector<Case>{{"openai", "OPENAI_BASE_URL"}, {"anthropic", "ANTHROPIC_BASE_URL"},
+                                         {"ollama", "OLLAMA_HOST"}}) {
+    FakeUpstream fake;
+    fake.push(Reply::text("The answer comes from " + c.provider + ".").chunks(6));
+    auto r = devagent({"ask", "--provider", c.provider, "--model", "m1", "where does it come from?"},
+                      {{c.env_var, fake.base_url()}, {"OPENAI_API_KEY", "k"}, {"ANTHROPIC_API_KEY", "k"}});
+    ASSERT_EQ(r.exit_code, 0) << c.provider << ": " << r.err;
+    EXPECT_EQ(r.out, "The answer comes from " + c.provider + ".\n");
+    auto reqs = fake.requests();
+    ASSERT_EQ(reqs.size(), 1u);
+    auto body = boost::json::parse(reqs[0].body).as_object();
+    EXPECT_EQ(body.at("model").as_string(), "m1");
+  }
+}
+
+TEST(Ask, TextReachesStdoutBeforeTheStreamEnds) {
+  FakeUpstream fake;
+  fake.push(Reply::text("first line\nsecond line\nthird line\n").chunks(3).delay_ms(400));
+  ProcessOptions o;
+  o.args = {"ask", "--provider", "openai", "q"};
+  o.env = {{"OPENAI_BASE_URL", fake.base_url()}};
+  auto p = Process::start(devagent_binary(), o);
+  auto first = p->wait_for_line("first line", 10s);
+  ASSERT_TRUE(first) << p->stderr_text();
+  EXPECT_FALSE(p->wait(0ms)) << "the process had already finished: nothing was streamed";
+  EXPECT_EQ(p->wait(20s).value_or(-1), 0);
+}
+
+TEST(Ask, UpstreamErrorsAreOneLineAndExitOne) {
+  FakeUpstream fake;
+  fake.push(Reply::http_error(401));
+  auto r = devagent({"ask", "--provider", "openai", "q"}, {{"OPENAI_BASE_URL", fake.base_url()}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("openai: auth: HTTP 401"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+
+  auto down = devagent({"ask", "--provider", "openai", "q"}, {{"OPENAI_BASE_URL", closed_port_url()}});
+  EXPECT_EQ(down.exit_code, 1);
+  EXPECT_NE(down.err.find("connection"), std::string::npos) << down.err;
+}
+
+TEST(Ask, UnknownProviderIsAUsageError) {
+  auto r = devagent({"ask", "--provider", "nope", "q"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("nope"), std::string::npos);
+}
+
+TEST(Ask, InterruptStopsTheUpstreamRequest) {
+  FakeUpstream fake;
+  fake.push(Reply::text("partial answer\nnever finished").chunks(2).stall_after(2));
+  ProcessOptions o;
+  o.args = {"ask", "--provider", "openai", "q"};
+  o.env = {{"OPENAI_BASE_URL", fake.base_url()}};
+  auto p = Process::start(devagent_binary(), o);
+  ASSERT_TRUE(p->wait_for_line("partial answer", 10s)) << p->stderr_text();
+  auto sent = std::chrono::steady_clock::now();
+  p->signal(SIGINT);
+  auto seen = fake.wait_for_disconnect(5s);
+  ASSERT_TRUE(seen);
+  EXPECT_LT(*seen - sent, 1s);
+  EXPECT_EQ(p->wait(10s).value_or(-1), 1);
+  EXPECT_NE(p->stderr_text().find("cancelled"), std::string::npos) << p->stderr_text();
+}
+
+TEST(Providers, ListsEachWithItsHealth) {
+  FakeUpstream fake;
+  fake.set_models({"gpt-a", "gpt-b"});
+  auto r = devagent({"providers", "--json"},
+                    {{"OPENAI_BASE_URL", fake.base_url()}, {"ANTHROPIC_BASE_URL", closed_port_url()},
+                     {"ANTHROPIC_API_KEY", "sk-ant-secret"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("sk-ant-secret"), std::string::npos);
+  auto v = boost::json::parse(r.out).as_object();
+  const auto& list = v.at("providers").as_array();
+  ASSERT_EQ(list.size(), 3u) << r.out;
+  EXPECT_EQ(list[0].at("name").as_string(), "openai");
+  EXPECT_TRUE(list[0].at("healthy").as_bool());
+  EXPECT_EQ(list[0].at("models").as_int64(), 2);
+  EXPECT_EQ(list[1].at("name").as_string(), "anthropic");
+  EXPECT_FALSE(list[1].at("healthy").as_bool());
+  EXPECT_EQ(list[2].at("name").as_string(), "builtin");
+  EXPECT_TRUE(list[2].at("healthy").as_bool());
+
+  auto text = devagent({"providers"}, {{"OPENAI_BASE_URL", fake.base_url()}});
+  ASSERT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.out.find("openai"), std::string::npos);
+  EXPECT_NE(text.out.find("builtin"), std::string::npos);
+}
+
+TEST(Providers, BadProviderConfigurationIsRefused) {
+  auto r = devagent({"providers"}, {{"DEVAGENT_PROVIDERS_LOCAL_BASE_URL", "http://127.0.0.1:1"}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("providers.local.type"), std::string::npos) << r.err;
+  auto bad = devagent({"providers"}, {{"OPENAI_BASE_URL", "not a url"}});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("providers.openai.base_url"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+}  // namespace devagent::testing
