@@ -58,6 +58,23 @@ TEST(Ask, StreamsFromEachVendorFormat) {
   }
 }
 
+TEST(Ask, TwoOpenAiCompatibleServersCoexistByName) {
+  FakeUpstream cloud, local;
+  cloud.push(Reply::text("from the cloud"));
+  local.push(Reply::text("from the local server"));
+  std::map<std::string, std::string> env = {{"OPENAI_BASE_URL", cloud.base_url()},
+                                            {"DEVAGENT_PROVIDERS_LOCAL_VLLM_TYPE", "openai"},
+                                            {"DEVAGENT_PROVIDERS_LOCAL_VLLM_BASE_URL", local.base_url()},
+                                            {"DEVAGENT_PROVIDERS_LOCAL_VLLM_MODEL", "qwen-coder"}};
+  auto r = devagent({"ask", "--provider", "local_vllm", "q"}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "from the local server\n");
+  EXPECT_EQ(boost::json::parse(local.requests().at(0).body).at("model").as_string(), "qwen-coder");
+  EXPECT_TRUE(cloud.requests().empty());
+  auto c = devagent({"ask", "q"}, env);  // the standard name comes first
+  EXPECT_EQ(c.out, "from the cloud\n");
+}
+
 TEST(Ask, TextReachesStdoutBeforeTheStreamEnds) {
   FakeUpstream fake;
   fake.push(Reply::text("first line\nsecond line\nthird line\n").chunks(3).delay_ms(400));
