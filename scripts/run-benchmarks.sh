@@ -13,5 +13,9 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 for b in "${benches[@]}"; do
   echo
   echo "== $(basename "$b")"
-  "$b" --benchmark_min_time=0.2 "${@:2}"
+  if "$b" --help 2>&1 | grep -q benchmark_filter; then
+    "$b" --benchmark_min_time=0.2 "${@:2}"
+  else
+    "$b"
+  fi
 done

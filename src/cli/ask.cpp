@@ -1,4 +1,5 @@
 // devagent ask: stream an answer to stdout as it arrives.
+#include "cli/app.h"
 #include "cli/common.h"
 #include "core/log.h"
 #include "http/client.h"
@@ -21,24 +22,28 @@ struct AskFlags {
   std::string model;
 };
 
+// Usage and budgets are per principal; on the command line that is the user.
+std::string cli_principal() {
+  const char* user = std::getenv("USER");
+  return std::string("cli:") + (user && *user ? user : "local");
+}
+
 constexpr const char* kSystemPrompt =
     "You are devagent, an assistant that answers developers' questions about code. "
     "Be precise and concise; say so when you do not know.";
 
 int ask(const GlobalFlags& flags, const AskFlags& a) {
-  auto cfg = load_config(flags);
-  if (!cfg) return kExitUsage;
-  asio::io_context ioc;
-  http::Client client(http::ClientOptions::from(*cfg));
-  auto providers = llm::ProviderSet::from_config(*cfg, client);
-  if (!providers) {
-    print_error("configuration error: " + providers.error().message);
-    return kExitUsage;
-  }
-  llm::Provider* provider = a.provider.empty() ? &providers->preferred() : providers->find(a.provider);
-  if (!provider) {
-    print_error("no provider named '" + a.provider + "' (see devagent providers)");
-    return kExitUsage;
+  int exit_code = kExitOk;
+  auto app = App::open(flags, exit_code);
+  if (!app) return exit_code;
+  std::optional<llm::Candidate> direct;
+  if (!a.provider.empty()) {
+    llm::Provider* p = app->providers->find(a.provider);
+    if (!p) {
+      print_error("no provider named '" + a.provider + "' (see devagent providers)");
+      return kExitUsage;
+    }
+    direct = llm::Candidate{p->name(), a.model.empty() ? p->default_model() : a.model};
   }
 
   llm::ChatRequest request;
@@ -46,6 +51,7 @@ int ask(const GlobalFlags& flags, const AskFlags& a) {
   request.messages = {{.role = llm::Role::system, .content = kSystemPrompt},
                       {.role = llm::Role::user, .content = a.question}};
 
+  asio::io_context ioc;
   // Ctrl-C stops the answer and closes the upstream request.
   CancelSource cancel;
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
@@ -59,26 +65,37 @@ int ask(const GlobalFlags& flags, const AskFlags& a) {
     std::cout << d.text << std::flush;
     ended_with_newline = !d.text.empty() && d.text.back() == '\n';
   };
-  std::optional<llm::Outcome<llm::ChatResponse>> result;
-  asio::co_spawn(ioc, provider->chat(request, sink, cancel.token()),
-                 [&](std::exception_ptr ep, llm::Outcome<llm::ChatResponse> r) {
-                   if (ep) {
-                     result = llm::Error{.kind = llm::ErrorKind::server, .message = "internal error"};
-                   } else {
-                     result = std::move(r);
-                   }
-                   signals.cancel();
-                 });
+  llm::AttemptObserver observer = [](const llm::AttemptFailure& f) {
+    if (f.next.empty()) return;
+    std::cerr << "devagent: " << f.candidate.label() << " failed (" << llm::to_string(f.error.kind) << "), "
+              << (f.next == "retry" ? "retrying" : "trying the next model") << "\n";
+  };
+  llm::CallContext context{.request_id = "cli", .principal = cli_principal()};
+  std::optional<llm::Outcome<llm::RoutedReply>> result;
+  auto done = [&](std::exception_ptr ep, llm::Outcome<llm::RoutedReply> r) {
+    if (ep) {
+      result = llm::Error{.kind = llm::ErrorKind::server, .message = "internal error"};
+    } else {
+      result = std::move(r);
+    }
+    signals.cancel();
+  };
+  if (direct) {
+    asio::co_spawn(ioc, app->router->chat_with(*direct, request, sink, context, cancel.token()), done);
+  } else {
+    asio::co_spawn(ioc, app->router->chat("response", request, sink, context, cancel.token(), observer), done);
+  }
   ioc.run();
   if (!ended_with_newline) std::cout << "\n";
   if (!result || !*result) {
     const auto& e = result->error();
-    print_error(provider->name() + ": " + std::string(llm::to_string(e.kind)) + ": " + e.message);
+    std::string who = direct ? direct->provider + ": " : "";
+    print_error(who + std::string(llm::to_string(e.kind)) + ": " + e.message);
     return kExitRuntime;
   }
-  const auto& u = (*result)->usage;
-  log::debug("ask finished", "provider", provider->name(), "model", (*result)->model, "input_tokens", u.input_tokens,
-             "output_tokens", u.output_tokens, "estimated", u.estimated);
+  const auto& reply = **result;
+  log::debug("ask finished", "candidate", reply.candidate.label(), "attempts", reply.attempts, "input_tokens",
+             reply.response.usage.input_tokens, "output_tokens", reply.response.usage.output_tokens);
   return kExitOk;
 }
 

@@ -10,7 +10,7 @@ namespace devagent::cli {
 
 void print_error(std::string_view message) { std::cerr << "devagent: " << message << std::endl; }
 
-std::optional<config::Config> load_config(const GlobalFlags& flags) {
+std::optional<config::Config> load_config(const GlobalFlags& flags, Role role) {
   config::LoadOptions opts;
   opts.file = flags.config_file;
   if (flags.data_dir) opts.overrides.emplace_back("store.data_dir", *flags.data_dir);
@@ -31,7 +31,9 @@ std::optional<config::Config> load_config(const GlobalFlags& flags) {
   }
   const auto& fmt = cfg->str("log.format");
   log::Format format = fmt == "json" ? log::Format::json : fmt == "text" ? log::Format::text : log::auto_format();
-  log::configure(log::parse_level(cfg->str("log.level")), format);
+  auto level = log::parse_level(cfg->str("log.level"));
+  if (role == Role::command && cfg->source("log.level") == config::Source::default_value) level = log::Level::warn;
+  log::configure(level, format);
   return std::move(*cfg);
 }
 
@@ -48,7 +50,8 @@ int run(int argc, char** argv) {
   app.add_option("--data-dir", flags.data_dir, "Directory for local state (store.data_dir; DEVAGENT_DATA_DIR)");
   app.add_option("--listen", flags.listen, "host:port to serve on (server.listen; DEVAGENT_LISTEN)");
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error or off (log.level)");
-  app.add_option("--set", flags.set, "Set any configuration key: --set section.key=value (repeatable)");
+  app.add_option("--set", flags.set, "Set any configuration key: --set section.key=value (repeatable)")
+      ->allow_extra_args(false);
 
   int exit_code = kExitOk;
   add_serve(app, flags, exit_code);
@@ -56,6 +59,7 @@ int run(int argc, char** argv) {
   add_config(app, flags, exit_code);
   add_ask(app, flags, exit_code);
   add_providers(app, flags, exit_code);
+  add_usage(app, flags, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -24,9 +24,14 @@ struct GlobalFlags {
   std::vector<std::string> set;  // key=value
 };
 
+// Who is running: the server logs at log.level; one-shot commands (ask,
+// usage, ...) log warnings and errors only unless log.level is set
+// explicitly, so their stderr stays readable.
+enum class Role { server, command };
+
 // Loads configuration with the flags applied last and configures logging.
 // On failure prints the one error line and returns nullopt.
-std::optional<config::Config> load_config(const GlobalFlags& flags);
+std::optional<config::Config> load_config(const GlobalFlags& flags, Role role = Role::command);
 
 // Prints "devagent: <message>" on stderr.
 void print_error(std::string_view message);
@@ -38,5 +43,6 @@ void add_version(CLI::App& app, int& exit_code);
 void add_config(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void add_ask(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void add_providers(CLI::App& app, const GlobalFlags& flags, int& exit_code);
+void add_usage(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 
 }  // namespace devagent::cli

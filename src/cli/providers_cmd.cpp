@@ -1,4 +1,5 @@
 // devagent providers: the configured providers and whether each answers.
+#include "cli/app.h"
 #include "cli/common.h"
 #include "http/client.h"
 #include "llm/providers.h"
@@ -23,21 +24,15 @@ struct Health {
   std::size_t models = 0;
 };
 
-int providers_cmd(const GlobalFlags& flags, bool as_json) {
-  auto cfg = load_config(flags);
-  if (!cfg) return kExitUsage;
-  asio::io_context ioc;
-  auto options = http::ClientOptions::from(*cfg);
+int providers_cmd(GlobalFlags flags, bool as_json) {
   // A health check should answer quickly even when an upstream hangs.
-  options.first_byte_timeout = std::min(options.first_byte_timeout, std::chrono::milliseconds(5000));
-  options.connect_timeout = std::min(options.connect_timeout, std::chrono::milliseconds(5000));
-  http::Client client(options);
-  auto set = llm::ProviderSet::from_config(*cfg, client);
-  if (!set) {
-    print_error("configuration error: " + set.error().message);
-    return kExitUsage;
-  }
-  auto all = set->all();
+  flags.set.push_back("http.first_byte_timeout=5s");
+  flags.set.push_back("http.connect_timeout=5s");
+  int exit_code = kExitOk;
+  auto app = App::open(flags, exit_code);
+  if (!app) return exit_code;
+  asio::io_context ioc;
+  auto all = app->providers->all();
   std::vector<Health> health(all.size());
   for (std::size_t i = 0; i < all.size(); ++i) {
     auto started = std::chrono::steady_clock::now();
@@ -60,7 +55,28 @@ int providers_cmd(const GlobalFlags& flags, bool as_json) {
   }
   ioc.run();
 
+  auto routes = app->router->routes();
+  auto status = app->router->status();
+  auto circuit_of = [&](const std::string& task, const llm::Candidate& c) {
+    for (const auto& s : status) {
+      if (s.task == task && s.candidate.provider == c.provider && s.candidate.model == c.model) {
+        return std::string(llm::to_string(s.circuit));
+      }
+    }
+    return std::string("closed");
+  };
+
   if (as_json) {
+    boost::json::array route_list;
+    for (const auto& r : routes) {
+      boost::json::array candidates;
+      for (const auto& c : r.candidates) {
+        candidates.push_back(
+            boost::json::object{{"provider", c.provider}, {"model", c.model}, {"circuit", circuit_of(r.task, c)}});
+      }
+      route_list.push_back(
+          boost::json::object{{"task", r.task}, {"derived", r.derived}, {"candidates", std::move(candidates)}});
+    }
     boost::json::array out;
     for (std::size_t i = 0; i < all.size(); ++i) {
       out.push_back(boost::json::object{{"name", all[i]->name()},
@@ -71,7 +87,9 @@ int providers_cmd(const GlobalFlags& flags, bool as_json) {
                                         {"models", health[i].models},
                                         {"latency_ms", health[i].latency_ms}});
     }
-    std::cout << boost::json::serialize(boost::json::object{{"providers", std::move(out)}}) << "\n";
+    std::cout << boost::json::serialize(boost::json::object{{"providers", std::move(out)},
+                                                            {"routes", std::move(route_list)}})
+              << "\n";
     return kExitOk;
   }
   std::cout << std::left << std::setw(14) << "NAME" << std::setw(11) << "TYPE" << std::setw(24) << "MODEL"
@@ -80,6 +98,16 @@ int providers_cmd(const GlobalFlags& flags, bool as_json) {
     std::cout << std::left << std::setw(14) << all[i]->name() << std::setw(11) << all[i]->type() << std::setw(24)
               << all[i]->default_model() << std::setw(8) << (health[i].ok ? "ok" : "down") << health[i].detail
               << " (" << health[i].latency_ms << " ms)\n";
+  }
+  std::cout << "\nROUTES (first answers; builtin is the last resort)\n";
+  for (const auto& r : routes) {
+    std::cout << "  " << std::left << std::setw(14) << r.task;
+    for (std::size_t i = 0; i < r.candidates.size(); ++i) {
+      const auto& c = r.candidates[i];
+      auto circuit = circuit_of(r.task, c);
+      std::cout << (i ? " -> " : "") << c.label() << (circuit == "closed" ? "" : " [" + circuit + "]");
+    }
+    std::cout << (r.derived ? "   (derived)" : "") << "\n";
   }
   return kExitOk;
 }

@@ -1,4 +1,5 @@
 // devagent serve: open the store, apply migrations, serve HTTP until SIGTERM.
+#include "cli/app.h"
 #include "cli/common.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -12,33 +13,29 @@ namespace devagent::cli {
 namespace {
 
 int serve(const GlobalFlags& flags) {
-  auto cfg = load_config(flags);
-  if (!cfg) return kExitUsage;
-
-  auto db = store::open(store::options_from(*cfg));
-  if (!db) {
-    print_error("cannot open the store: " + db.error().message);
-    return kExitRuntime;
-  }
-  auto version = store::migrate(**db);
-  if (!version) {
-    print_error("cannot migrate the store: " + version.error().message);
-    return kExitRuntime;
-  }
+  int exit_code = kExitOk;
+  auto app = App::open(flags, exit_code, Role::server);
+  if (!app) return exit_code;
+  const auto& cfg = app->config;
+  auto version = store::schema_version(*app->db);
   metrics::register_process_metrics(metrics::registry(), kVersion, kCommit);
 
-  server::Services services{.config = &*cfg, .db = db->get()};
-  server::Server srv(server::ServerOptions::from(*cfg), services);
+  server::Services services{.config = &cfg,
+                            .db = app->db.get(),
+                            .providers = app->providers.get(),
+                            .router = app->router.get(),
+                            .usage = app->usage.get()};
+  server::Server srv(server::ServerOptions::from(cfg), services);
   auto port = srv.listen();
   if (!port) {
     print_error(port.error().message);
     return kExitRuntime;
   }
-  auto opts = server::ServerOptions::from(*cfg);
+  auto opts = server::ServerOptions::from(cfg);
   std::string host = opts.host.find(':') != std::string::npos ? "[" + opts.host + "]" : opts.host;
   std::string url = "http://" + host + ":" + std::to_string(*port);
-  log::info("devagent listening", "url", url, "version", kVersion, "schema_version", *version, "store",
-            cfg->str("store.driver"));
+  log::info("devagent listening", "url", url, "version", kVersion, "schema_version", version ? *version : 0,
+            "store", cfg.str("store.driver"));
   std::cout << "devagent " << kVersion << " listening on " << url << std::endl;
   srv.run();
   log::info("devagent stopped");

@@ -321,6 +321,11 @@ std::optional<std::string> key_for_variable(std::string_view var) {
   constexpr std::string_view prefix = "DEVAGENT_";
   if (var.substr(0, prefix.size()) != prefix) return std::nullopt;
   std::string rest = lower(var.substr(prefix.size()));
+  // Several wildcard keys can match (PROVIDERS_A_EMBEDDING_MODEL ends in both
+  // _model and _embedding_model): the longest known suffix wins, so a name
+  // never swallows part of a key.
+  std::optional<std::string> best;
+  std::size_t best_suffix = 0;
   for (const auto& spec : schema()) {
     auto star = spec.name.find('*');
     std::string flat = spec.name;
@@ -336,11 +341,13 @@ std::optional<std::string> key_for_variable(std::string_view var) {
     if (rest.compare(rest.size() - after.size(), after.size(), after) != 0) continue;
     std::string name = rest.substr(before.size(), rest.size() - before.size() - after.size());
     if (!valid_name_segment(name)) continue;
+    if (best && after.size() <= best_suffix) continue;
     std::string key = spec.name;
     key.replace(key.find('*'), 1, name);
-    return key;
+    best = key;
+    best_suffix = after.size();
   }
-  return std::nullopt;
+  return best;
 }
 
 }  // namespace

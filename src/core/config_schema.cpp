@@ -13,6 +13,32 @@ std::string check_listen(std::string_view v) {
 
 std::string check_nonempty(std::string_view v) { return v.empty() ? "must not be empty" : ""; }
 
+// "provider:model" items; the model may contain ':' (ollama tags).
+std::string check_route(std::string_view v) {
+  size_t start = 0;
+  while (start < v.size()) {
+    size_t comma = v.find(',', start);
+    if (comma == std::string_view::npos) comma = v.size();
+    auto item = v.substr(start, comma - start);
+    auto colon = item.find(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == item.size()) {
+      return "expected provider:model items, got '" + std::string(item) + "'";
+    }
+    start = comma + 1;
+  }
+  return "";
+}
+
+std::string check_dollars(std::string_view v) {
+  bool dot = false, digit = false;
+  for (char c : v) {
+    if (c == '.' && !dot) dot = true;
+    else if (c >= '0' && c <= '9') digit = true;
+    else return "expected a dollar amount like 2.50, got '" + std::string(v) + "'";
+  }
+  return digit ? "" : "expected a dollar amount like 2.50, got '" + std::string(v) + "'";
+}
+
 std::string check_provider_type(std::string_view v) {
   if (v.empty() || v == "openai" || v == "anthropic" || v == "ollama" || v == "builtin") return "";
   return "must be one of openai, anthropic, ollama, builtin, got '" + std::string(v) + "'";
@@ -103,6 +129,42 @@ const std::vector<KeySpec>& schema() {
        .help = "Default output token limit (Anthropic requires one)", .min = 1, .max = 1'000'000},
       {.name = "providers.*.enabled", .type = Type::boolean, .default_value = "true",
        .help = "Set false to keep a provider configured but unused"},
+
+      // [routes] task -> ordered "provider:model" candidates; the first is the primary
+      {.name = "routes.*", .type = Type::list, .default_value = "",
+       .help = "Candidates for a task, primary first: \"anthropic:claude-sonnet-4-5,openai:gpt-4o\"",
+       .check = check_route},
+
+      // [router] retries, circuit breakers, prices
+      {.name = "router.retries", .type = Type::integer, .default_value = "1",
+       .help = "Extra attempts on the same candidate for retryable errors before falling back", .min = 0, .max = 10},
+      {.name = "router.backoff_base", .type = Type::duration, .default_value = "200ms",
+       .help = "First retry delay; doubles per attempt, with jitter", .min = 0, .max = 60'000},
+      {.name = "router.backoff_max", .type = Type::duration, .default_value = "5s",
+       .help = "Longest retry delay", .min = 0, .max = 600'000},
+      {.name = "router.max_retry_wait", .type = Type::duration, .default_value = "5s",
+       .help = "A Retry-After longer than this falls back to the next candidate instead of waiting",
+       .min = 0, .max = 600'000},
+      {.name = "router.breaker_failures", .type = Type::integer, .default_value = "5",
+       .help = "Consecutive failures that open a candidate's circuit", .min = 1, .max = 1000},
+      {.name = "router.breaker_failure_rate", .type = Type::integer, .default_value = "50",
+       .help = "Percent of failures in the window that opens the circuit", .min = 1, .max = 100},
+      {.name = "router.breaker_min_calls", .type = Type::integer, .default_value = "10",
+       .help = "Calls in the window before the failure rate counts", .min = 1, .max = 100'000},
+      {.name = "router.breaker_window", .type = Type::duration, .default_value = "60s",
+       .help = "Window for the failure rate", .min = 1000, .max = 86'400'000},
+      {.name = "router.breaker_cooldown", .type = Type::duration, .default_value = "30s",
+       .help = "Time an open circuit waits before one probe call", .min = 10, .max = 86'400'000},
+      {.name = "router.prices_file", .default_value = "",
+       .help = "A price file whose entries override the shipped table (config/prices.toml)"},
+
+      // [budgets] hard daily limits per API key or user
+      {.name = "budgets.daily_tokens", .type = Type::integer, .default_value = "0",
+       .help = "Tokens per principal per UTC day; 0: no limit", .min = 0, .max = INT64_MAX / 4},
+      {.name = "budgets.daily_cost", .default_value = "0",
+       .help = "Dollars per principal per UTC day; 0: no limit", .check = check_dollars},
+      {.name = "budgets.reserve_output_tokens", .type = Type::integer, .default_value = "4096",
+       .help = "Output tokens reserved (and capped) per call when budgets apply", .min = 1, .max = 1'000'000},
 
       // [github]
       {.name = "github.token", .default_value = "", .help = "GitHub token (GITHUB_TOKEN)", .secret = true},

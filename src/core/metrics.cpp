@@ -160,7 +160,18 @@ void Registry::gauge_callback(const std::string& name, const std::string& help, 
   callbacks_.push_back({name, help, kind, std::move(read)});
 }
 
+void Registry::add_collector(std::function<void()> refresh) {
+  std::lock_guard lock(mutex_);
+  collectors_.push_back(std::move(refresh));
+}
+
 std::string Registry::expose() const {
+  std::vector<std::function<void()>> collectors;
+  {
+    std::lock_guard lock(mutex_);
+    collectors = collectors_;
+  }
+  for (const auto& refresh : collectors) refresh();
   std::lock_guard lock(mutex_);
   std::ostringstream os;
   for (const auto& [name, fam] : counters_) {

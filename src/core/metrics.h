@@ -97,6 +97,10 @@ class Registry {
   void gauge_callback(const std::string& name, const std::string& help, std::function<double()> read,
                       Kind kind = Kind::gauge);
 
+  // Runs before every exposition, to refresh gauges that are derived from
+  // state elsewhere (circuit states, queue depths).
+  void add_collector(std::function<void()> refresh);
+
   // The whole registry in the Prometheus text exposition format.
   std::string expose() const;
 
@@ -111,6 +115,7 @@ class Registry {
   std::map<std::string, std::unique_ptr<Family<Gauge>>> gauges_;
   std::map<std::string, std::unique_ptr<Family<Histogram>>> histograms_;
   std::vector<Callback> callbacks_;
+  std::vector<std::function<void()>> collectors_;
 };
 
 // The process-wide registry that /metrics exposes.

@@ -42,6 +42,7 @@ class BuiltinProvider : public Provider {
   const std::string& name() const override { return name_; }
   std::string_view type() const override { return "builtin"; }
   const std::string& default_model() const override { return model_; }
+  std::string default_embedding_model() const override { return model_; }
 
   boost::asio::awaitable<Outcome<ChatResponse>> chat(const ChatRequest& request, const DeltaSink& sink,
                                                      CancelToken cancel) override;

@@ -38,8 +38,15 @@ boost::asio::awaitable<Outcome<ChatResponse>> HttpProvider::chat(const ChatReque
   };
 
   auto head = co_await client_.stream(req, handler, cancel);
+  // Vendors bill a request once they accept it (a 2xx and a stream); one
+  // refused with an error status, or never delivered, consumed nothing.
+  bool accepted = status >= 200 && status < 300;
   auto fail = [&](Error e) -> Outcome<ChatResponse> {
     e.output_started = out.output_started();
+    if (!accepted && !out.output_started()) {
+      e.usage = Usage{};
+      return e;
+    }
     // What was consumed before the failure: the vendor's counts where it
     // sent them, but never less output than the text that actually arrived.
     auto so_far = out.response(model);

@@ -40,6 +40,9 @@ class HttpProvider : public Provider {
   HttpProvider(ProviderSettings settings, http::Client& client);
   const std::string& name() const override { return settings_.name; }
   const std::string& default_model() const override { return settings_.model; }
+  std::string default_embedding_model() const override {
+    return type() == "anthropic" ? std::string() : settings_.embedding_model;
+  }
 
   boost::asio::awaitable<Outcome<ChatResponse>> chat(const ChatRequest& request, const DeltaSink& sink,
                                                      CancelToken cancel) final;

@@ -62,6 +62,8 @@ std::string_view to_string(ErrorKind k) {
       return "malformed";
     case ErrorKind::unsupported:
       return "unsupported";
+    case ErrorKind::budget_exceeded:
+      return "budget_exceeded";
   }
   return "server";
 }

@@ -121,6 +121,7 @@ enum class ErrorKind {
   cancelled,       // the caller cancelled
   malformed,       // the upstream sent something that does not parse
   unsupported,     // the provider cannot do this (e.g. embeddings on Anthropic)
+  budget_exceeded, // the caller's daily budget is spent; nothing was sent upstream
 };
 std::string_view to_string(ErrorKind k);
 
@@ -145,6 +146,9 @@ class Provider {
   // "openai", "anthropic", "ollama" or "builtin".
   virtual std::string_view type() const = 0;
   virtual const std::string& default_model() const = 0;
+  // The model embed() uses when none is named; empty when the provider has
+  // no embeddings.
+  virtual std::string default_embedding_model() const { return {}; }
 
   virtual boost::asio::awaitable<Outcome<ChatResponse>> chat(const ChatRequest& request, const DeltaSink& sink,
                                                              CancelToken cancel) = 0;

@@ -22,4 +22,8 @@ awaitable<void> version(Exchange& ex);
 namespace devagent::server::handlers {
 // config_check.cpp
 awaitable<void> check_config(Exchange& ex);
+// usage_routes.cpp
+awaitable<void> usage(Services& services, Exchange& ex);
+// providers_routes.cpp
+awaitable<void> providers(Services& services, Exchange& ex);
 }  // namespace devagent::server::handlers

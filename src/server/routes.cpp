@@ -14,6 +14,8 @@ std::vector<Route> routes(Services& s) {
       {verb::get, "/metrics", h::metrics},
       {verb::get, "/api/v1/version", h::version},
       {verb::post, "/api/v1/config/check", h::check_config},
+      {verb::get, "/api/v1/usage", [&s](Exchange& ex) { return h::usage(s, ex); }},
+      {verb::get, "/api/v1/providers", [&s](Exchange& ex) { return h::providers(s, ex); }},
   };
 }
 

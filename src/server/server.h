@@ -23,6 +23,11 @@ class Config;
 namespace devagent::store {
 class Database;
 }
+namespace devagent::llm {
+class ProviderSet;
+class Router;
+class UsageLog;
+}  // namespace devagent::llm
 
 namespace devagent::server {
 
@@ -48,6 +53,9 @@ struct ServerOptions {
 struct Services {
   const config::Config* config = nullptr;
   store::Database* db = nullptr;
+  llm::ProviderSet* providers = nullptr;
+  llm::Router* router = nullptr;
+  llm::UsageLog* usage = nullptr;
 };
 
 class Server {

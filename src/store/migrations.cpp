@@ -29,6 +29,41 @@ const std::vector<Migration>& migrations() {
             value TEXT NOT NULL,
             updated_at BIGINT NOT NULL
           );)"},
+      {2, "usage records",
+       R"(CREATE TABLE usage_records (
+            id TEXT PRIMARY KEY,
+            request_id TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            principal TEXT NOT NULL,
+            task TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            input_tokens BIGINT NOT NULL,
+            output_tokens BIGINT NOT NULL,
+            cached_tokens BIGINT NOT NULL,
+            estimated INTEGER NOT NULL,
+            cost_nanos BIGINT NOT NULL,
+            latency_ms BIGINT NOT NULL,
+            ttft_ms BIGINT NOT NULL,
+            outcome TEXT NOT NULL,
+            error_kind TEXT NOT NULL,
+            variant TEXT NOT NULL,
+            day TEXT NOT NULL,
+            created_at BIGINT NOT NULL
+          );
+          CREATE INDEX usage_records_created ON usage_records (created_at);
+          CREATE INDEX usage_records_principal_day ON usage_records (principal, day);)"},
+      {3, "budgets",
+       R"(CREATE TABLE budget_usage (
+            principal TEXT NOT NULL,
+            day TEXT NOT NULL,
+            tokens_used BIGINT NOT NULL,
+            tokens_reserved BIGINT NOT NULL,
+            cost_used_nanos BIGINT NOT NULL,
+            cost_reserved_nanos BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            PRIMARY KEY (principal, day)
+          );)"},
   };
   return list;
 }

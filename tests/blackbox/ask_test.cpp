@@ -13,10 +13,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Runs devagent in a scratch directory (its default data dir is ./.devagent).
 RunResult devagent(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  static TempDir scratch;
   ProcessOptions o;
   o.args = std::move(args);
   o.env = std::move(env);
+  o.cwd = scratch.path();
   return run(devagent_binary(), o, 60s);
 }
 
@@ -81,6 +84,8 @@ TEST(Ask, TextReachesStdoutBeforeTheStreamEnds) {
   ProcessOptions o;
   o.args = {"ask", "--provider", "openai", "q"};
   o.env = {{"OPENAI_BASE_URL", fake.base_url()}};
+  TempDir cwd;
+  o.cwd = cwd.path();
   auto p = Process::start(devagent_binary(), o);
   auto first = p->wait_for_line("first line", 10s);
   ASSERT_TRUE(first) << p->stderr_text();
@@ -101,6 +106,49 @@ TEST(Ask, UpstreamErrorsAreOneLineAndExitOne) {
   EXPECT_NE(down.err.find("connection"), std::string::npos) << down.err;
 }
 
+TEST(Ask, FallsBackThroughTheRouteAndRecordsBothAttempts) {
+  TempDir dir;
+  FakeUpstream openai;
+  openai.push(Reply::text("answered by the fallback").usage(40, 5));
+  std::map<std::string, std::string> env = {
+      {"ANTHROPIC_BASE_URL", closed_port_url()},
+      {"ANTHROPIC_API_KEY", "sk-ant"},
+      {"OPENAI_BASE_URL", openai.base_url()},
+      {"DEVAGENT_ROUTES_RESPONSE", "anthropic:claude-sonnet-4-5,openai:gpt-4o"},
+      {"DEVAGENT_DATA_DIR", dir.path().string()}};
+  auto r = devagent({"ask", "what fails over?"}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "answered by the fallback\n");
+  EXPECT_NE(r.err.find("anthropic:claude-sonnet-4-5 failed (connection), trying the next model"), std::string::npos)
+      << r.err;
+
+  auto usage = devagent({"usage", "--json", "--by", "provider"}, env);
+  ASSERT_EQ(usage.exit_code, 0) << usage.err;
+  auto v = boost::json::parse(usage.out).as_object();
+  EXPECT_EQ(v.at("totals").at("calls").as_int64(), 2) << usage.out;
+  EXPECT_EQ(v.at("totals").at("fallbacks").as_int64(), 1);
+  const auto& groups = v.at("groups").as_array();
+  ASSERT_EQ(groups.size(), 2u) << usage.out;
+  EXPECT_EQ(groups[0].at("key").as_string(), "anthropic");
+  EXPECT_EQ(groups[0].at("fallbacks").as_int64(), 1);
+  EXPECT_EQ(groups[1].at("key").as_string(), "openai");
+  EXPECT_EQ(groups[1].at("input_tokens").as_int64(), 40);
+  // gpt-4o: 40 x $2.50/M + 5 x $10/M = $0.00015
+  EXPECT_EQ(groups[1].at("cost_nanos").as_int64(), 150'000);
+}
+
+TEST(Ask, BudgetRefusalSaysWhichLimitAndWhen) {
+  TempDir dir;
+  FakeUpstream openai;
+  auto r = devagent({"ask", "--set", "budgets.daily_tokens=10", "q"},
+                    {{"OPENAI_BASE_URL", openai.base_url()}, {"DEVAGENT_DATA_DIR", dir.path().string()}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("budget_exceeded"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("daily token limit"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("resets"), std::string::npos) << r.err;
+  EXPECT_TRUE(openai.requests().empty());
+}
+
 TEST(Ask, UnknownProviderIsAUsageError) {
   auto r = devagent({"ask", "--provider", "nope", "q"});
   EXPECT_EQ(r.exit_code, 2);
@@ -113,6 +161,8 @@ TEST(Ask, InterruptStopsTheUpstreamRequest) {
   ProcessOptions o;
   o.args = {"ask", "--provider", "openai", "q"};
   o.env = {{"OPENAI_BASE_URL", fake.base_url()}};
+  TempDir cwd;
+  o.cwd = cwd.path();
   auto p = Process::start(devagent_binary(), o);
   ASSERT_TRUE(p->wait_for_line("partial answer", 10s)) << p->stderr_text();
   auto sent = std::chrono::steady_clock::now();

@@ -159,6 +159,17 @@ TEST(Config, ListsFromEnvironmentAreCommaSeparated) {
   EXPECT_EQ(c->list("workspace.roots"), (std::vector<std::string>{"/a", "/b", "/c"}));
 }
 
+TEST(Config, WildcardVariablesTakeTheLongestKnownKey) {
+  auto c = Config::load(opts({{"DEVAGENT_PROVIDERS_MY_LOCAL_EMBEDDING_MODEL", "nomic"},
+                              {"DEVAGENT_PROVIDERS_MY_LOCAL_MODEL", "qwen"},
+                              {"DEVAGENT_ROUTES_CODE_REVIEW", "a:b"}}));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->str("providers.my_local.embedding_model"), "nomic");
+  EXPECT_EQ(c->str("providers.my_local.model"), "qwen");
+  EXPECT_EQ(c->list("routes.code_review"), std::vector<std::string>{"a:b"});
+  EXPECT_EQ(c->names("providers"), std::vector<std::string>{"my_local"});
+}
+
 TEST(Config, ChoicesAreCaseInsensitive) {
   auto c = Config::load(opts({{"DEVAGENT_LOG_LEVEL", "DEBUG"}}));
   ASSERT_TRUE(c);

@@ -1,0 +1,96 @@
+#include "cli/app.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace devagent::cli {
+
+App::~App() {
+  // Members are destroyed in reverse order; the router goes first, then the
+  // usage log flushes while the store is still open.
+  router.reset();
+  if (usage) usage->flush();
+  usage.reset();
+}
+
+namespace {
+
+Result<llm::PriceTable> load_prices(const config::Config& c) {
+  auto table = llm::PriceTable::builtin();
+  const auto& file = c.str("router.prices_file");
+  if (file.empty()) return table;
+  std::ifstream in(file);
+  if (!in) return make_error(ErrorKind::config, "router.prices_file: cannot read " + file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto extra = llm::PriceTable::parse(ss.str(), file);
+  if (!extra) return make_error(ErrorKind::config, "router.prices_file: " + extra.error().message);
+  table.merge(*extra);
+  return table;
+}
+
+Result<llm::BudgetLimits> budget_limits(const config::Config& c) {
+  llm::BudgetLimits limits;
+  limits.daily_tokens = c.integer("budgets.daily_tokens");
+  // A dollar amount read as a price per million tokens gives pico-dollars per
+  // token, which is micro-dollars of the amount: x1000 for nano-dollars.
+  auto micros = llm::parse_price_per_million(c.str("budgets.daily_cost"));
+  if (!micros) return make_error(ErrorKind::config, "budgets.daily_cost: " + micros.error().message);
+  limits.daily_cost_nanos = *micros * 1000;
+  return limits;
+}
+
+}  // namespace
+
+std::unique_ptr<App> App::open(const GlobalFlags& flags, int& exit_code, Role role) {
+  auto cfg = load_config(flags, role);
+  if (!cfg) {
+    exit_code = kExitUsage;
+    return nullptr;
+  }
+  auto app = std::make_unique<App>();
+  app->config = std::move(*cfg);
+  const auto& c = app->config;
+
+  auto db = store::open(store::options_from(c));
+  if (!db) {
+    print_error("cannot open the store: " + db.error().message);
+    exit_code = db.error().kind == ErrorKind::config ? kExitUsage : kExitRuntime;
+    return nullptr;
+  }
+  app->db = std::move(*db);
+  if (auto v = store::migrate(*app->db); !v) {
+    print_error("cannot migrate the store: " + v.error().message);
+    exit_code = kExitRuntime;
+    return nullptr;
+  }
+
+  app->http = std::make_unique<http::Client>(http::ClientOptions::from(c));
+  auto providers = llm::ProviderSet::from_config(c, *app->http);
+  if (!providers) {
+    print_error("configuration error: " + providers.error().message);
+    exit_code = kExitUsage;
+    return nullptr;
+  }
+  app->providers = std::make_unique<llm::ProviderSet>(std::move(*providers));
+
+  auto prices = load_prices(c);
+  auto limits = budget_limits(c);
+  if (!prices || !limits) {
+    print_error("configuration error: " + (prices ? limits.error().message : prices.error().message));
+    exit_code = kExitUsage;
+    return nullptr;
+  }
+  app->usage = std::make_unique<llm::UsageLog>(*app->db);
+  app->budget = std::make_unique<llm::BudgetGuard>(*app->db, *limits);
+  auto router = llm::Router::from_config(c, *app->providers, std::move(*prices), app->usage.get(), app->budget.get());
+  if (!router) {
+    print_error("configuration error: " + router.error().message);
+    exit_code = kExitUsage;
+    return nullptr;
+  }
+  app->router = std::move(*router);
+  return app;
+}
+
+}  // namespace devagent::cli

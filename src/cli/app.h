@@ -1,0 +1,35 @@
+// The composition root: everything a command needs, built once from
+// configuration in dependency order (store, HTTP client, providers, prices,
+// usage log, budgets, router). Internal to the cli module.
+#pragma once
+
+#include "cli/common.h"
+#include "http/client.h"
+#include "llm/budget.h"
+#include "llm/providers.h"
+#include "llm/router.h"
+#include "llm/usage_log.h"
+#include "store/store.h"
+
+#include <memory>
+#include <optional>
+
+namespace devagent::cli {
+
+struct App {
+  config::Config config;
+  std::unique_ptr<store::Database> db;
+  std::unique_ptr<http::Client> http;
+  std::unique_ptr<llm::ProviderSet> providers;
+  std::unique_ptr<llm::UsageLog> usage;
+  std::unique_ptr<llm::BudgetGuard> budget;
+  std::unique_ptr<llm::Router> router;
+
+  // Builds the whole stack. On failure prints the one error line, sets
+  // exit_code (2 for configuration, 1 otherwise) and returns nullptr.
+  static std::unique_ptr<App> open(const GlobalFlags& flags, int& exit_code, Role role = Role::command);
+  App() = default;
+  ~App();  // flushes the usage log before the store closes
+};
+
+}  // namespace devagent::cli

@@ -1,0 +1,121 @@
+// devagent usage: tokens and cost from the usage log, totals and groups.
+#include "cli/common.h"
+#include "llm/prices.h"
+#include "llm/usage_log.h"
+#include "store/store.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+namespace devagent::cli {
+namespace {
+
+struct UsageFlags {
+  bool as_json = false;
+  llm::UsageQueryText query;
+};
+
+std::string utc_time(std::int64_t ms) {
+  using namespace std::chrono;
+  auto t = sys_time<milliseconds>(milliseconds(ms));
+  auto day = floor<days>(t);
+  hh_mm_ss<seconds> tod{floor<seconds>(t - day)};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02dZ", llm::utc_day(ms).c_str(), static_cast<int>(tod.hours().count()),
+                static_cast<int>(tod.minutes().count()), static_cast<int>(tod.seconds().count()));
+  return buf;
+}
+
+void print_table(const llm::UsageQuery& q, const llm::UsageReport& report) {
+  std::string range = "all time";
+  if (q.since_ms || q.until_ms) {
+    range = "from " + (q.since_ms ? utc_time(*q.since_ms) : std::string("the start")) + " to " +
+            (q.until_ms ? utc_time(*q.until_ms) : std::string("now"));
+  }
+  std::cout << "Usage " << range << (q.principal.empty() ? "" : " for " + q.principal)
+            << (q.by.empty() ? "" : ", by " + q.by) << "\n\n";
+
+  using Row = std::vector<std::string>;
+  auto cells = [](std::string key, const llm::UsageTotals& t) {
+    return Row{std::move(key),
+               std::to_string(t.calls),
+               std::to_string(t.input_tokens),
+               std::to_string(t.cached_tokens),
+               std::to_string(t.output_tokens),
+               std::to_string(t.errors),
+               std::to_string(t.fallbacks),
+               llm::format_dollars(t.cost_nanos)};
+  };
+  std::string key_header = q.by.empty() ? "" : q.by;
+  for (auto& c : key_header) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::vector<Row> rows{{key_header, "CALLS", "INPUT", "CACHED", "OUTPUT", "ERRORS", "FALLBACKS", "COST"}};
+  for (const auto& g : report.groups) rows.push_back(cells(g.key.empty() ? "(none)" : g.key, g.totals));
+  rows.push_back(cells("TOTAL", report.totals));
+
+  std::vector<std::size_t> width(rows[0].size(), 0);
+  for (const auto& r : rows) {
+    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  }
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      std::string pad(width[i] - r[i].size(), ' ');
+      line += i == 0 ? r[i] + pad : "  " + pad + r[i];  // key left, numbers right
+    }
+    std::cout << line << "\n";
+  }
+}
+
+int usage_cmd(const GlobalFlags& flags, const UsageFlags& usage) {
+  auto cfg = load_config(flags);
+  if (!cfg) return kExitUsage;
+  auto query = llm::parse_usage_query(usage.query, store::now_ms());
+  if (!query) {
+    print_error("--" + query.error().message);
+    return kExitUsage;
+  }
+
+  auto db = store::open(store::options_from(*cfg));
+  if (!db) {
+    print_error("cannot open the store: " + db.error().message);
+    return kExitRuntime;
+  }
+  if (auto version = store::migrate(**db); !version) {
+    print_error("cannot migrate the store: " + version.error().message);
+    return kExitRuntime;
+  }
+  llm::UsageLog log(**db);
+  auto report = log.report(*query);
+  if (!report) {
+    print_error("cannot read usage: " + report.error().message);
+    return report.error().kind == ErrorKind::invalid_argument ? kExitUsage : kExitRuntime;
+  }
+
+  if (usage.as_json) {
+    std::cout << boost::json::serialize(llm::to_json(*report)) << "\n";
+  } else {
+    print_table(*query, *report);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_usage(CLI::App& app, const GlobalFlags& flags, int& exit_code) {
+  static UsageFlags usage;
+  auto* cmd = app.add_subcommand("usage", "Tokens and cost of LLM calls, from the usage log");
+  cmd->add_flag("--json", usage.as_json, "Print JSON");
+  cmd->add_option("--since", usage.query.since,
+                  "Start, inclusive: a UTC date (2026-11-26), a time (2026-11-26T10:00:00Z) or an age (24h, 7d)");
+  cmd->add_option("--until", usage.query.until, "End, exclusive; same forms as --since");
+  cmd->add_option("--by", usage.query.by, "Group by day, provider, model, user, task, outcome or variant");
+  cmd->add_option("--user", usage.query.user, "Only this principal (API key id or user)");
+  cmd->callback([&flags, &exit_code] { exit_code = usage_cmd(flags, usage); });
+}
+
+}  // namespace devagent::cli

@@ -1,0 +1,39 @@
+// GET /api/v1/usage: the usage report, the same JSON as `devagent usage --json`.
+#include "llm/usage_log.h"
+#include "server/handlers.h"
+#include "store/store.h"
+
+#include <boost/json.hpp>
+
+namespace devagent::server::handlers {
+
+// ?since=&until= (a UTC date, a time or an age such as 24h), &by=, &user=.
+// The report is a few aggregate statements on the store, read on the
+// handler's thread like readyz.
+awaitable<void> usage(Services& services, Exchange& ex) {
+  if (!services.usage) {
+    co_await ex.reply_error(503, "unavailable", "the usage log is not available");
+    co_return;
+  }
+  llm::UsageQueryText text;
+  text.since = ex.query("since");
+  text.until = ex.query("until");
+  text.by = ex.query("by");
+  text.user = ex.query("user");
+  auto query = llm::parse_usage_query(text, store::now_ms());
+  if (!query) {
+    Error error = query.error();
+    co_await ex.reply_error(error);
+    co_return;
+  }
+  auto report = services.usage->report(*query);
+  if (!report) {
+    Error error = report.error();
+    co_await ex.reply_error(error);
+    co_return;
+  }
+  boost::json::value body = llm::to_json(*report);
+  co_await ex.reply_json(200, body);
+}
+
+}  // namespace devagent::server::handlers
