@@ -1,5 +1,6 @@
 #include "llm/router.h"
 
+#include "core/blocking.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -305,8 +306,15 @@ asio::awaitable<Outcome<RoutedReply>> Router::run(const Route& route, ChatReques
     for (const auto& c : route.candidates) {
       worst_cost = std::max(worst_cost, cost_of(c, Usage{.input_tokens = input, .output_tokens = max_out}));
     }
-    auto reserved = im.budget->reserve(context.principal, input + max_out, worst_cost);
+    // The store may block (a busy SQLite file, a PostgreSQL round trip):
+    // off the I/O threads.
+    std::int64_t tokens = input + max_out;
+    auto reserved = co_await run_blocking([&] { return im.budget->reserve(context.principal, tokens, worst_cost); });
     if (!reserved) {
+      if (reserved.error().kind != devagent::ErrorKind::rate_limited) {
+        // The budget cannot be checked: refuse rather than spend unchecked.
+        co_return Error{.kind = ErrorKind::server, .message = "budget check failed: " + reserved.error().message};
+      }
       Error e{.kind = ErrorKind::budget_exceeded, .message = reserved.error().message};
       e.retry_after = std::chrono::duration_cast<std::chrono::milliseconds>(BudgetGuard::until_reset());
       co_return e;
@@ -319,7 +327,11 @@ asio::awaitable<Outcome<RoutedReply>> Router::run(const Route& route, ChatReques
   int attempts = 0;
   std::optional<std::int64_t> need_window;  // after a context-length error: a larger window than this
   std::optional<Error> last_error;
-  auto finish = [&]() { reservation.settle(spent_tokens, spent_cost); };
+  // Settling writes to the store, so it too runs off the I/O threads.
+  auto settle = [&]() -> asio::awaitable<void> {
+    if (!reservation.active()) co_return;
+    co_await run_blocking([&] { reservation.settle(spent_tokens, spent_cost); });
+  };
 
   for (std::size_t i = 0; i < route.candidates.size(); ++i) {
     const Candidate& c = route.candidates[i];
@@ -355,7 +367,7 @@ asio::awaitable<Outcome<RoutedReply>> Router::run(const Route& route, ChatReques
       if (result) {
         if (!builtin) breaker.on_success();
         im.record(route.task, c, context, used, cost, latency, ttft, "ok", std::nullopt);
-        finish();
+        co_await settle();
         RoutedReply reply{.response = std::move(*result),
                           .candidate = c,
                           .attempts = attempts,
@@ -379,7 +391,7 @@ asio::awaitable<Outcome<RoutedReply>> Router::run(const Route& route, ChatReques
         im.record(route.task, c, context, used, cost, latency, ttft,
                   error.kind == ErrorKind::cancelled ? "cancelled" : "error", error);
         if (observer) observer({c, error, ""});
-        finish();
+        co_await settle();
         co_return error;
       }
 
@@ -401,12 +413,12 @@ asio::awaitable<Outcome<RoutedReply>> Router::run(const Route& route, ChatReques
       if (!retry_here) break;
       auto delay = error.retry_after ? *error.retry_after : backoff(im.options, retry);
       if (!co_await sleep_for(delay, cancel)) {
-        finish();
+        co_await settle();
         co_return Error{.kind = ErrorKind::cancelled, .message = "cancelled while waiting to retry"};
       }
     }
   }
-  finish();
+  co_await settle();
   Error out = last_error.value_or(Error{.kind = ErrorKind::connection, .message = "no candidate is available"});
   if (route.candidates.size() > 1) out.message = "every candidate of route " + route.task + " failed; last: " + out.message;
   co_return out;

@@ -1,4 +1,5 @@
 // Liveness, readiness, metrics and version.
+#include "core/blocking.h"
 #include "core/metrics.h"
 #include "core/version.h"
 #include "server/handlers.h"
@@ -17,7 +18,8 @@ awaitable<void> readyz(Services& services, Exchange& ex) {
     co_await ex.reply_error(503, "unavailable", "store is not open");
     co_return;
   }
-  auto version = store::schema_version(*services.db);
+  auto& db = *services.db;
+  auto version = co_await run_blocking([&] { return store::schema_version(db); });
   if (!version) {
     std::string message = "store is not answering: " + version.error().message;
     co_await ex.reply_error(503, "unavailable", message);

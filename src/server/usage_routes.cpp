@@ -1,4 +1,5 @@
 // GET /api/v1/usage: the usage report, the same JSON as `devagent usage --json`.
+#include "core/blocking.h"
 #include "llm/usage_log.h"
 #include "server/handlers.h"
 #include "store/store.h"
@@ -8,8 +9,8 @@
 namespace devagent::server::handlers {
 
 // ?since=&until= (a UTC date, a time or an age such as 24h), &by=, &user=.
-// The report is a few aggregate statements on the store, read on the
-// handler's thread like readyz.
+// The report is a few aggregate statements on the store, run on the
+// blocking pool so the I/O threads keep serving.
 awaitable<void> usage(Services& services, Exchange& ex) {
   if (!services.usage) {
     co_await ex.reply_error(503, "unavailable", "the usage log is not available");
@@ -26,7 +27,8 @@ awaitable<void> usage(Services& services, Exchange& ex) {
     co_await ex.reply_error(error);
     co_return;
   }
-  auto report = services.usage->report(*query);
+  auto& log = *services.usage;
+  auto report = co_await run_blocking([&] { return log.report(*query); });
   if (!report) {
     Error error = report.error();
     co_await ex.reply_error(error);

@@ -1,6 +1,7 @@
 // `devagent ask` and `devagent providers` as a user runs them, against the
 // fake upstream (each vendor's wire format) and with nothing configured.
 #include "support/fake_upstream.h"
+#include "support/http_client.h"
 #include "support/process.h"
 
 #include <boost/json.hpp>
@@ -197,6 +198,30 @@ TEST(Providers, ListsEachWithItsHealth) {
   ASSERT_EQ(text.exit_code, 0);
   EXPECT_NE(text.out.find("openai"), std::string::npos);
   EXPECT_NE(text.out.find("builtin"), std::string::npos);
+}
+
+TEST(Providers, TheServerShowsRoutesAndCircuitStates) {
+  FakeUpstream fake;
+  ServerProcess server({"--set", "routes.summary=openai:gpt-4o-mini"}, {{"OPENAI_BASE_URL", fake.base_url()}});
+  auto res = http_get(server.port(), "/api/v1/providers");
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto v = boost::json::parse(res.body).as_object();
+  const auto& providers = v.at("providers").as_array();
+  ASSERT_EQ(providers.size(), 2u);
+  EXPECT_EQ(providers[0].at("name").as_string(), "openai");
+  EXPECT_EQ(providers[1].at("name").as_string(), "builtin");
+  bool saw_summary = false;
+  for (const auto& r : v.at("routes").as_array()) {
+    if (r.at("task").as_string() != "summary") continue;
+    saw_summary = true;
+    EXPECT_FALSE(r.at("derived").as_bool());
+    const auto& c = r.at("candidates").as_array();
+    ASSERT_EQ(c.size(), 2u);
+    EXPECT_EQ(c[0].at("model").as_string(), "gpt-4o-mini");
+    EXPECT_EQ(c[0].at("circuit").as_string(), "closed");
+    EXPECT_EQ(c[1].at("provider").as_string(), "builtin");
+  }
+  EXPECT_TRUE(saw_summary);
 }
 
 TEST(Providers, BadProviderConfigurationIsRefused) {

@@ -3,6 +3,7 @@
 #include "llm/router.h"
 
 #include "core/config.h"
+#include "core/metrics.h"
 #include "llm/budget.h"
 #include "llm/http_provider.h"
 #include "llm/providers.h"
@@ -295,6 +296,30 @@ TEST(Router, CircuitOpensSkipsThenProbesAndCloses) {
   ASSERT_TRUE(probe);
   EXPECT_EQ(probe->candidate.provider, "a");
   EXPECT_EQ(circuit(), CircuitState::closed);
+}
+
+TEST(Router, MetricsCoverRequestsFallbacksTokensCostLatencyAndCircuits) {
+  Rig rig({route({{"a", "gpt-4o-mini"}, {"b", "claude-haiku-4-5"}})});
+  rig.fake_a.push(Reply::http_error(503));
+  rig.fake_b.push(Reply::text("b").usage(100, 10));
+  ASSERT_TRUE(rig.ask());
+  auto text = metrics::registry().expose();
+  for (const char* series : {
+           R"(llm_requests_total{task="response",provider="a",model="gpt-4o-mini",outcome="fallback"} 1)",
+           R"(llm_requests_total{task="response",provider="b",model="claude-haiku-4-5",outcome="ok"} 1)",
+           R"(llm_fallbacks_total{task="response",provider="a",model="gpt-4o-mini"} 1)",
+           R"(llm_tokens_total{task="response",provider="b",model="claude-haiku-4-5",type="input"} 100)",
+           R"(llm_cost_dollars_total{task="response",provider="b",model="claude-haiku-4-5"} 0.00015)",
+           R"(llm_time_to_first_token_seconds_count{task="response",provider="b",model="claude-haiku-4-5"} 1)",
+           R"(llm_request_duration_seconds_count{task="response",provider="a",model="gpt-4o-mini"} 1)",
+           R"(llm_circuit_state{provider="a",model="gpt-4o-mini"} 0)"}) {
+    EXPECT_NE(text.find(series), std::string::npos) << series;
+  }
+  testing::ProcessOptions o;
+  o.args = {"check", "metrics"};
+  o.stdin_text = text;
+  auto check = testing::run("promtool", o);
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }
 
 TEST(Router, EmbeddingsFallBackToBuiltin) {

@@ -1,0 +1,29 @@
+// Running blocking work (store queries, file reads) from a coroutine without
+// stalling the I/O threads: the work runs on a small dedicated pool and the
+// coroutine resumes on its own executor when it is done.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <type_traits>
+
+namespace devagent {
+
+// The process-wide pool for blocking work (4 threads).
+boost::asio::thread_pool& blocking_pool();
+
+// co_await run_blocking([&] { return db.query(...); });
+// References captured by the function stay valid: the caller is suspended
+// until it returns. Exceptions propagate to the caller.
+template <class F>
+boost::asio::awaitable<std::invoke_result_t<F&>> run_blocking(F f) {
+  using R = std::invoke_result_t<F&>;
+  co_return co_await boost::asio::co_spawn(
+      blocking_pool(), [fn = std::move(f)]() mutable -> boost::asio::awaitable<R> { co_return fn(); },
+      boost::asio::use_awaitable);
+}
+
+}  // namespace devagent
