@@ -12,15 +12,19 @@ build_pkgs=(
   g++ cmake ninja-build make pkg-config ccache git ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev libcli11-dev libtomlplusplus-dev
+  libgit2-dev libre2-dev libxxhash-dev libpugixml-dev
 )
 runtime_pkgs=(
   ca-certificates libssl3 libsqlite3-0 libboost-json1.81.0 libboost-url1.81.0 libtomlplusplus3
+  libgit2-1.5 libre2-9 libxxhash0 libpugixml1v5 universal-ctags
 )
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus   # promtool checks the /metrics output
   curl
   openssl      # makes throwaway certificates for the TLS tests
+  universal-ctags  # symbols (also needed at run time)
+  cloc ripgrep     # the code-intelligence tests and benchmarks compare against them
 )
 
 case "${DEVAGENT_DEPS:-all}" in

@@ -15,12 +15,6 @@
 namespace devagent::store {
 namespace {
 
-struct Migration {
-  int version;
-  const char* name;
-  const char* sql;
-};
-
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> list = {
       {1, "settings",
@@ -80,48 +74,49 @@ std::string expand(std::string sql, Dialect d) {
   return sql;
 }
 
-Result<> ensure_migrations_table(Database& db) {
-  return db.execute_script(
-      "CREATE TABLE IF NOT EXISTS schema_migrations ("
-      " version INTEGER PRIMARY KEY,"
-      " name TEXT NOT NULL,"
-      " applied_at BIGINT NOT NULL)");
+Result<> ensure_migrations_table(Database& db, const std::string& table) {
+  return db.execute_script("CREATE TABLE IF NOT EXISTS " + table +
+                           " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+}
+
+Result<int> version_in(Database& db, const std::string& table) {
+  auto rows = db.query("SELECT MAX(version) FROM " + table);
+  if (!rows) return rows.error();
+  if (rows->rows.empty() || rows->rows[0].is_null(0)) return 0;
+  return static_cast<int>(rows->rows[0].integer(0));
 }
 
 }  // namespace
 
 int latest_schema_version() { return migrations().back().version; }
 
-Result<int> schema_version(Database& db) {
-  auto rows = db.query("SELECT MAX(version) FROM schema_migrations");
-  if (!rows) return rows.error();
-  if (rows->rows.empty() || rows->rows[0].is_null(0)) return 0;
-  return static_cast<int>(rows->rows[0].integer(0));
-}
+Result<int> schema_version(Database& db) { return version_in(db, "schema_migrations"); }
 
-Result<int> migrate(Database& db) {
-  if (auto r = ensure_migrations_table(db); !r) return r.error();
-  for (const auto& m : migrations()) {
+Result<int> migrate(Database& db) { return migrate(db, migrations(), "schema_migrations"); }
+
+Result<int> migrate(Database& db, const std::vector<Migration>& list, const std::string& version_table) {
+  if (auto r = ensure_migrations_table(db, version_table); !r) return r.error();
+  for (const auto& m : list) {
     auto applied = db.transaction([&](Database& tx) -> Result<> {
       if (tx.dialect() == Dialect::postgres) {
         // Serialises instances migrating the same database at once.
         if (auto r = tx.query("SELECT pg_advisory_xact_lock(7106)"); !r) return r.error();
       }
-      auto current = schema_version(tx);
+      auto current = version_in(tx, version_table);
       if (!current) return current.error();
       if (*current >= m.version) return {};
       if (auto r = tx.execute_script(expand(m.sql, tx.dialect())); !r) {
         return make_error(ErrorKind::internal,
                           "migration " + std::to_string(m.version) + " (" + m.name + "): " + r.error().message);
       }
-      auto r = tx.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+      auto r = tx.execute("INSERT INTO " + version_table + " (version, name, applied_at) VALUES (?, ?, ?)",
                           {std::int64_t{m.version}, std::string(m.name), now_ms()});
       if (!r) return r.error();
       return {};
     });
     if (!applied) return applied.error();
   }
-  return schema_version(db);
+  return version_in(db, version_table);
 }
 
 Options options_from(const config::Config& config) {

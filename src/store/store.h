@@ -82,10 +82,21 @@ Options options_from(const config::Config& config);
 // with the backend's own message.
 Result<std::unique_ptr<Database>> open(const Options& options);
 
+// One schema change: applied once, in version order, in its own transaction.
+// DDL may use the dialect tokens {blob} and {real} (see migrations.cpp).
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
 // Applies pending migrations in order, each in its own transaction, and
 // returns the schema version now in effect. Safe to call from several
 // processes at once.
 Result<int> migrate(Database& db);
+// The same for another schema (a module's own database), tracked in its own
+// version table.
+Result<int> migrate(Database& db, const std::vector<Migration>& migrations, const std::string& version_table);
 // The schema version recorded in the database (0 when none).
 Result<int> schema_version(Database& db);
 // The newest version this build knows.
