@@ -9,6 +9,7 @@
 #include "llm/router.h"
 #include "support/coro.h"
 #include "support/fake_upstream.h"
+#include "support/http_client.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -48,11 +49,8 @@ std::vector<double> measure(llm::Router& router, testing::FakeUpstream& target, 
 int main() {
   const int rounds = 300;
   testing::FakeUpstream live;
-  unsigned short closed_port;
-  {
-    testing::FakeUpstream gone;
-    closed_port = gone.port();
-  }
+  testing::RefusingPort refusing;
+  unsigned short closed_port = refusing.port();
   config::LoadOptions lo;
   lo.environment = std::map<std::string, std::string>{
       {"DEVAGENT_PROVIDERS_DOWN_TYPE", "openai"},

@@ -6,6 +6,7 @@
 namespace devagent::cli {
 
 App::~App() {
+  if (http) http->drop_idle_connections();
   // Members are destroyed in reverse order; the router goes first, then the
   // usage log flushes while the store is still open.
   router.reset();

@@ -4,6 +4,8 @@
 #pragma once
 
 #include "cli/common.h"
+
+#include <boost/asio/io_context.hpp>
 #include "http/client.h"
 #include "llm/budget.h"
 #include "llm/providers.h"
@@ -17,6 +19,9 @@
 namespace devagent::cli {
 
 struct App {
+  // The event loop of one-shot commands. Declared first so it outlives the
+  // HTTP client, whose pooled connections belong to it.
+  boost::asio::io_context io;
   config::Config config;
   std::unique_ptr<store::Database> db;
   std::unique_ptr<http::Client> http;

@@ -51,7 +51,7 @@ int ask(const GlobalFlags& flags, const AskFlags& a) {
   request.messages = {{.role = llm::Role::system, .content = kSystemPrompt},
                       {.role = llm::Role::user, .content = a.question}};
 
-  asio::io_context ioc;
+  auto& ioc = app->io;
   // Ctrl-C stops the answer and closes the upstream request.
   CancelSource cancel;
   asio::signal_set signals(ioc, SIGINT, SIGTERM);

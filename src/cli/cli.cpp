@@ -60,6 +60,7 @@ int run(int argc, char** argv) {
   add_ask(app, flags, exit_code);
   add_providers(app, flags, exit_code);
   add_usage(app, flags, exit_code);
+  add_code_commands(app, flags, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -44,5 +44,6 @@ void add_config(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void add_ask(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void add_providers(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void add_usage(CLI::App& app, const GlobalFlags& flags, int& exit_code);
+void add_code_commands(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 
 }  // namespace devagent::cli

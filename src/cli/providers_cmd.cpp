@@ -31,7 +31,7 @@ int providers_cmd(GlobalFlags flags, bool as_json) {
   int exit_code = kExitOk;
   auto app = App::open(flags, exit_code);
   if (!app) return exit_code;
-  asio::io_context ioc;
+  auto& ioc = app->io;
   auto all = app->providers->all();
   std::vector<Health> health(all.size());
   for (std::size_t i = 0; i < all.size(); ++i) {

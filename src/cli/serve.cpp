@@ -38,6 +38,9 @@ int serve(const GlobalFlags& flags) {
             "store", cfg.str("store.driver"));
   std::cout << "devagent " << kVersion << " listening on " << url << std::endl;
   srv.run();
+  // Pooled upstream connections belong to the server's event loop, which
+  // goes with srv: close them first.
+  app->http->drop_idle_connections();
   log::info("devagent stopped");
   return kExitOk;
 }

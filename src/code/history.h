@@ -16,7 +16,7 @@ namespace devagent::code {
 struct HistoryOptions {
   std::size_t max_commits = 5000;  // newest first; older ones are not read
   // code-maat's coupling thresholds (its defaults).
-  int min_revs = 5;             // a file needs this many revisions to be considered
+  int min_revs = 5;             // a pair's average revisions must reach this (code-maat applies it to the average)
   int min_shared_revs = 5;      // a pair needs this many shared revisions
   int min_coupling = 30;        // degree below this is dropped
   int max_changeset_size = 30;  // commits touching more files are ignored for coupling
@@ -33,11 +33,11 @@ Result<std::vector<Commit>> read_commits(const std::filesystem::path& repo_root,
 History summarize_history(const std::vector<Commit>& commits, const HistoryOptions& options,
                           const std::map<std::string, std::int64_t>& code_lines);
 
-// Pairs of files that change together, code-maat style: for files a and b
-// with revisions(a), revisions(b) >= min_revs and shared >= min_shared_revs,
-// degree = floor(shared / ((revisions(a) + revisions(b)) / 2) * 100),
-// kept when degree >= min_coupling. Commits touching more than
-// max_changeset_size files are skipped.
+// Pairs of files that change together, code-maat style: commits touching
+// more than max_changeset_size files are dropped first; then for files a and
+// b, average = (revisions(a) + revisions(b)) / 2 and
+// degree = floor(shared / average * 100); a pair is kept when
+// average >= min_revs, shared >= min_shared_revs and degree >= min_coupling.
 std::vector<Coupling> change_coupling(const std::vector<Commit>& commits, const HistoryOptions& options);
 
 // HEAD's commit id, or nullopt for a repository without commits or not a

@@ -166,6 +166,20 @@ const std::vector<KeySpec>& schema() {
       {.name = "budgets.reserve_output_tokens", .type = Type::integer, .default_value = "4096",
        .help = "Output tokens reserved (and capped) per call when budgets apply", .min = 1, .max = 1'000'000},
 
+      // [code] code intelligence
+      {.name = "code.index_path", .default_value = "",
+       .help = "The code index database; empty means <data_dir>/code-index.db"},
+      {.name = "code.max_file_size", .type = Type::size, .default_value = "1MiB",
+       .help = "Files larger than this are not indexed", .min = 1024, .max = 1024 * kMiB},
+      {.name = "code.refresh_interval", .type = Type::duration, .default_value = "10s",
+       .help = "An index older than this is refreshed (incrementally) before it answers", .min = 0,
+       .max = 86'400'000},
+      {.name = "code.index_threads", .type = Type::integer, .default_value = "0",
+       .help = "Threads reading files while indexing; 0: one per core", .min = 0, .max = 256},
+      {.name = "code.max_commits", .type = Type::integer, .default_value = "5000",
+       .help = "Newest commits read for history, churn, hotspots and change coupling", .min = 1,
+       .max = 10'000'000},
+
       // [github]
       {.name = "github.token", .default_value = "", .help = "GitHub token (GITHUB_TOKEN)", .secret = true},
       {.name = "github.api_url", .default_value = "https://api.github.com",

@@ -288,6 +288,14 @@ struct Client::Impl {
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Client::~Client() = default;
 
+void Client::drop_idle_connections() {
+  std::lock_guard lock(impl_->mutex);
+  for (auto& [key, list] : impl_->idle) {
+    for (auto& c : list) c->close();
+  }
+  impl_->idle.clear();
+}
+
 ClientStats Client::stats() const { return {impl_->opened.load(), impl_->reused.load()}; }
 const ClientOptions& Client::options() const { return impl_->options; }
 

@@ -107,6 +107,10 @@ class Client {
   // Sends the request and returns the whole response (up to max_body_bytes).
   boost::asio::awaitable<Result<Response>> fetch(const Request& request, CancelToken cancel = {});
 
+  // Closes and forgets every pooled idle connection. Call it before the
+  // io_context the calls ran on is destroyed, if that happens first.
+  void drop_idle_connections();
+
   ClientStats stats() const;
   const ClientOptions& options() const;
 

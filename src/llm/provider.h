@@ -9,6 +9,9 @@
 // must be a strand or a single-threaded io_context (every socket and timer of
 // the call lives there). A provider object is shared by all calls.
 //
+// Arguments passed by reference must stay alive until the call completes
+// (co_await it directly, or keep them in the spawning frame).
+//
 // Cancellation: when the CancelToken fires, the upstream connection is closed
 // at once (within 100 ms) and the call returns Error{kind = cancelled}, with
 // the usage of what was generated so far estimated.

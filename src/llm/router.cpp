@@ -275,15 +275,14 @@ std::int64_t Router::cost_of(const Candidate& c, const Usage& u) const {
   return p ? cost_nanos(u, *p) : 0;
 }
 
-asio::awaitable<Outcome<RoutedReply>> Router::chat(std::string task, ChatRequest request, const DeltaSink& sink,
+asio::awaitable<Outcome<RoutedReply>> Router::chat(std::string task, ChatRequest request, DeltaSink sink,
                                                    CallContext context, CancelToken cancel, AttemptObserver observer) {
   const Route& r = route(task);
   co_return co_await run(r, std::move(request), sink, context, std::move(cancel), observer);
 }
 
-asio::awaitable<Outcome<RoutedReply>> Router::chat_with(Candidate candidate, ChatRequest request,
-                                                        const DeltaSink& sink, CallContext context,
-                                                        CancelToken cancel) {
+asio::awaitable<Outcome<RoutedReply>> Router::chat_with(Candidate candidate, ChatRequest request, DeltaSink sink,
+                                                        CallContext context, CancelToken cancel) {
   Route single{.task = "response", .candidates = {std::move(candidate)}};
   AttemptObserver none;
   co_return co_await run(single, std::move(request), sink, context, std::move(cancel), none);

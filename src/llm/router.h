@@ -120,14 +120,15 @@ class Router {
 
   // Streams a reply through the task's route (the "response" route when the
   // task has none).
-  boost::asio::awaitable<Outcome<RoutedReply>> chat(std::string task, ChatRequest request, const DeltaSink& sink,
+  // Every argument is taken by value, so a caller may spawn the call and
+  // let its own copies go.
+  boost::asio::awaitable<Outcome<RoutedReply>> chat(std::string task, ChatRequest request, DeltaSink sink,
                                                     CallContext context, CancelToken cancel,
                                                     AttemptObserver observer = {});
   // One candidate only, no fallback (devagent ask --provider); still
   // recorded, metered and budgeted.
-  boost::asio::awaitable<Outcome<RoutedReply>> chat_with(Candidate candidate, ChatRequest request,
-                                                         const DeltaSink& sink, CallContext context,
-                                                         CancelToken cancel);
+  boost::asio::awaitable<Outcome<RoutedReply>> chat_with(Candidate candidate, ChatRequest request, DeltaSink sink,
+                                                         CallContext context, CancelToken cancel);
   // Embeddings through the "embedding" route.
   boost::asio::awaitable<Outcome<RoutedEmbeddings>> embed(std::vector<std::string> inputs, CallContext context,
                                                           CancelToken cancel);

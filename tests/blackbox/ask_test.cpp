@@ -24,13 +24,10 @@ RunResult devagent(std::vector<std::string> args, std::map<std::string, std::str
   return run(devagent_binary(), o, 60s);
 }
 
+// A URL where nothing listens, reserved for the whole test binary.
 std::string closed_port_url() {
-  unsigned short port;
-  {
-    FakeUpstream gone;
-    port = gone.port();
-  }
-  return "http://127.0.0.1:" + std::to_string(port);
+  static testing::RefusingPort refusing;
+  return refusing.url();
 }
 
 TEST(Ask, WithNothingConfiguredTheBuiltinEngineAnswers) {

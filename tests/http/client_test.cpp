@@ -3,6 +3,7 @@
 #include "http/client.h"
 
 #include "support/coro.h"
+#include "support/http_client.h"
 #include "support/process.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -227,13 +228,9 @@ TEST(HttpClient, StreamsTheBodyAsItArrives) {
 }
 
 TEST(HttpClient, RefusedConnectionIsUnavailable) {
-  unsigned short port;
-  {
-    TestServer s(echo_server());
-    port = s.port();
-  }
+  testing::RefusingPort refusing;
   Client client;
-  auto res = run_coro(client.fetch({.url = "http://127.0.0.1:" + std::to_string(port) + "/"}));
+  auto res = run_coro(client.fetch({.url = refusing.url() + "/"}));
   ASSERT_FALSE(res);
   EXPECT_EQ(res.error().kind, ErrorKind::unavailable);
 }

@@ -3,6 +3,7 @@
 
 #include "support/coro.h"
 #include "support/fake_upstream.h"
+#include "support/http_client.h"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -216,13 +217,9 @@ TEST(OpenAi, StallIsAnIdleTimeout) {
 }
 
 TEST(OpenAi, RefusedConnectionIsAConnectionError) {
-  unsigned short port;
-  {
-    FakeUpstream gone;
-    port = gone.port();
-  }
+  testing::RefusingPort refusing;
   http::Client client;
-  OpenAiProvider p({.name = "openai", .base_url = "http://127.0.0.1:" + std::to_string(port), .model = "m"}, client);
+  OpenAiProvider p({.name = "openai", .base_url = refusing.url(), .model = "m"}, client);
   ChatRequest req;
   req.messages = {{.role = Role::user, .content = "q"}};
   auto r = run_coro(p.chat(req, [](const Delta&) {}, {}));

@@ -11,6 +11,7 @@
 #include "store/store.h"
 #include "support/coro.h"
 #include "support/fake_upstream.h"
+#include "support/http_client.h"
 #include "support/process.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -25,13 +26,10 @@ using testing::Reply;
 using testing::run_coro;
 using namespace std::chrono_literals;
 
+// A URL where nothing listens, reserved for the whole test binary.
 std::string closed_port_url() {
-  unsigned short port;
-  {
-    FakeUpstream gone;
-    port = gone.port();
-  }
-  return "http://127.0.0.1:" + std::to_string(port);
+  static testing::RefusingPort refusing;
+  return refusing.url();
 }
 
 // Providers named a (openai format) and b (anthropic format), a store with a

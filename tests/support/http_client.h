@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <string>
 #include <vector>
 
 namespace devagent::testing {
@@ -26,6 +27,21 @@ HttpResponse http_request(unsigned short port, boost::beast::http::verb method, 
 inline HttpResponse http_get(unsigned short port, const std::string& target) {
   return http_request(port, boost::beast::http::verb::get, target);
 }
+
+// A loopback port that refuses connections for as long as this object
+// lives: bound but never listening, so no other test can take it meanwhile
+// (a port merely closed could be reused by a parallel test).
+class RefusingPort {
+ public:
+  RefusingPort();
+  ~RefusingPort();
+  unsigned short port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_ = -1;
+  unsigned short port_ = 0;
+};
 
 // A raw TCP connection for tests that speak bytes (slow clients, pipelining).
 class RawConnection {
