@@ -42,21 +42,29 @@ struct Totals {
   std::int64_t files = 0, code = 0, comment = 0, blank = 0;
 };
 
-bool read_whole(const fs::path& path, std::string& out) {
+// Reads a file, unless its first 8,000 bytes show it is binary.
+enum class Read { text, binary, failed };
+
+Read read_text(const fs::path& path, std::string& out) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  if (fd < 0) return Read::failed;
   struct stat st {};
   ::fstat(fd, &st);
   out.resize(static_cast<std::size_t>(st.st_size));
   std::size_t have = 0;
   while (have < out.size()) {
-    ssize_t n = ::read(fd, out.data() + have, out.size() - have);
+    std::size_t want = have < 8000 ? std::min<std::size_t>(8000, out.size()) - have : out.size() - have;
+    ssize_t n = ::read(fd, out.data() + have, want);
     if (n <= 0) break;
     have += static_cast<std::size_t>(n);
+    if (have == std::min<std::size_t>(8000, out.size()) && is_binary(std::string_view(out).substr(0, have))) {
+      ::close(fd);
+      return Read::binary;
+    }
   }
   out.resize(have);
   ::close(fd);
-  return true;
+  return Read::text;
 }
 
 // The files cloc would look at under `root`.
@@ -137,8 +145,9 @@ int main(int argc, char** argv) {
   std::int64_t bytes = 0, skipped_binary = 0;
   std::string content;
   for (const auto& path : files) {
-    if (!read_whole(path, content)) continue;
-    if (is_binary(std::string_view(content).substr(0, 8000))) {
+    Read read = read_text(path, content);
+    if (read == Read::failed) continue;
+    if (read == Read::binary) {
       ++skipped_binary;
       continue;
     }

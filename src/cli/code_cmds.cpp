@@ -192,7 +192,14 @@ int relationships_cmd(const GlobalFlags& flags, const RelFlags& f) {
         std::cout << "  " << json::value_to<std::string>(item.at(key));
         for (const auto& [k, val] : item.as_object()) {
           if (k == key) continue;
-          std::cout << "  " << k << "=" << (val.is_string() ? std::string(val.as_string()) : json::serialize(val));
+          std::cout << "  " << k << "=";
+          if (val.is_string()) {
+            std::cout << val.as_string();
+          } else if (val.is_double()) {
+            std::cout << std::setprecision(4) << val.as_double();
+          } else {
+            std::cout << json::serialize(val);
+          }
         }
         std::cout << "\n";
       }

@@ -1291,6 +1291,10 @@ class PerlPattern {
       shape_ = Shape::backslash_at_end;
       return;
     }
+    if (perl == R"(^\s*$)") {
+      shape_ = Shape::blank;
+      return;
+    }
     string_view rest = perl;
     if (starts_with(rest, R"(^\s*)")) {
       shape_ = Shape::literal_after_spaces;
@@ -1320,6 +1324,8 @@ class PerlPattern {
     switch (shape_) {
       case Shape::backslash_at_end:
         return ends_with_backslash(line);
+      case Shape::blank:
+        return is_blank(line);
       case Shape::literal_after_spaces: {
         std::size_t i = 0;
         while (i < line.size() && is_space(line[i])) ++i;
@@ -1341,7 +1347,7 @@ class PerlPattern {
   }
 
  private:
-  enum class Shape { backslash_at_end, literal_after_spaces, literal_at_start, literal_anywhere, regex };
+  enum class Shape { backslash_at_end, blank, literal_after_spaces, literal_at_start, literal_anywhere, regex };
 
   bool equals_any(string_view line, std::size_t at) const {
     for (const auto& l : literals_) {
@@ -1417,13 +1423,113 @@ class PerlPattern {
 // The comment patterns of Regexp::Common that cloc's call_regexp_common uses.
 enum class CommentSyntax { c, cpp, html, pascal, plsql, smalltalk };
 
+// Perl's $1, which cloc's block-comment filters read even after a failed
+// match: a successful match without groups leaves it undefined, a failed one
+// leaves it alone, it carries over from one line to the next, and a match
+// inside an if block is undone when the block ends.
+class Capture {
+ public:
+  Capture() = default;
+  Capture(string_view text) : defined_(true), text_(text) {}  // NOLINT: a match sets it
+  void reset() { *this = Capture(); }
+  explicit operator bool() const { return defined_; }
+  string_view operator*() const { return text_; }
+
+ private:
+  bool defined_ = false;
+  string_view text_;
+};
+
+// The searches remove_between_regex makes with its start and end patterns.
+// Lines include their "\n"; positions are byte offsets into the line.
+class BetweenPatterns {
+ public:
+  static std::unique_ptr<BetweenPatterns> make(string_view start, string_view end);
+  virtual ~BetweenPatterns() = default;
+  // The leftmost match of ${start}.*?${end} at or after `from`, and its $1.
+  virtual bool find_block(string_view line, std::size_t from, std::size_t& begin, std::size_t& end,
+                          Capture& group1) const = 0;
+  // Where s/^.*?${end}// cuts, or npos when ${end} does not match.
+  virtual std::size_t after_first_end(string_view line) const = 0;
+  // $1 of /^(.*?)${start}/, or npos when it does not match.
+  virtual std::size_t prefix_before_start(string_view line) const = 0;
+};
+
+// Any pair of patterns, through RE2.
+class RegexBetween : public BetweenPatterns {
+ public:
+  RegexBetween(string_view start, string_view end)
+      : block_(compile_perl("(?:" + std::string(start) + ").*?(?:" + std::string(end) + ")", false)),
+        lead_end_(compile_perl("^.*?(?:" + std::string(end) + ")", false)),
+        lead_start_(compile_perl("^(.*?)(?:" + std::string(start) + ")", false)) {}
+
+  bool find_block(string_view line, std::size_t from, std::size_t& begin, std::size_t& end,
+                  Capture& group1) const override {
+    std::array<re2::StringPiece, 2> m;
+    const int groups = std::min(block_->NumberOfCapturingGroups(), 1);
+    if (!block_->Match(line, from, line.size(), RE2::UNANCHORED, m.data(), groups + 1)) return false;
+    begin = m[0].data() - line.data();
+    end = begin + m[0].size();
+    group1 = groups == 1 && m[1].data() != nullptr ? Capture(string_view(m[1].data(), m[1].size())) : Capture();
+    return true;
+  }
+  std::size_t after_first_end(string_view line) const override {
+    re2::StringPiece m;
+    if (!lead_end_->Match(line, 0, line.size(), RE2::UNANCHORED, &m, 1)) return string_view::npos;
+    return m.size();
+  }
+  std::size_t prefix_before_start(string_view line) const override {
+    std::array<re2::StringPiece, 2> m;
+    if (!lead_start_->Match(line, 0, line.size(), RE2::UNANCHORED, m.data(), 2)) return string_view::npos;
+    return m[1].size();
+  }
+
+ private:
+  std::unique_ptr<RE2> block_, lead_end_, lead_start_;
+};
+
+// Pascal's { } comments, \{[^$] and }, written out: Free Pascal trees have
+// megabytes of them.
+class PascalBraces : public BetweenPatterns {
+ public:
+  bool find_block(string_view line, std::size_t from, std::size_t& begin, std::size_t& end,
+                  Capture& group1) const override {
+    const string_view text = chomp(line);  // . does not match the newline
+    for (std::size_t open = text.find('{', from); open != string_view::npos; open = text.find('{', open + 1)) {
+      if (open + 1 >= text.size() || text[open + 1] == '$') continue;
+      std::size_t close = text.find('}', open + 2);
+      if (close == string_view::npos) return false;
+      begin = open;
+      end = close + 1;
+      group1 = Capture();
+      return true;
+    }
+    return false;
+  }
+  std::size_t after_first_end(string_view line) const override {
+    std::size_t close = line.find('}');
+    return close == string_view::npos ? close : close + 1;
+  }
+  std::size_t prefix_before_start(string_view line) const override {
+    for (std::size_t open = line.find('{'); open != string_view::npos; open = line.find('{', open + 1)) {
+      if (open + 1 < line.size() && line[open + 1] != '$') return open;  // [^$] takes the newline too
+    }
+    return string_view::npos;
+  }
+};
+
+std::unique_ptr<BetweenPatterns> BetweenPatterns::make(string_view start, string_view end) {
+  if (start == R"(\{[^$])" && end == "}") return std::make_unique<PascalBraces>();
+  return std::make_unique<RegexBetween>(start, end);
+}
+
 // A filter with its patterns compiled once.
 struct CompiledStep {
   Step step;
   CommentSyntax syntax = CommentSyntax::c;
-  std::unique_ptr<PerlPattern> first, second;               // remove_matches, remove_above/below, ...
-  std::unique_ptr<RE2> between, end, lead_end, lead_start;  // remove_between_regex
-  int multiline = 1;                                        // replace_between_regex
+  std::unique_ptr<PerlPattern> first, second;  // remove_matches, remove_above/below, ...
+  std::unique_ptr<BetweenPatterns> between;    // remove_between_regex
+  int multiline = 1;                           // replace_between_regex
 };
 
 struct CompiledLanguage {
@@ -1462,14 +1568,9 @@ CompiledStep compile_step(const Step& step) {
     case Op::call_regexp_common:
       out.syntax = comment_syntax(step.a);
       break;
-    case Op::remove_between_regex: {
-      std::string start(step.a), end(step.b);
-      out.between = compile_perl("(?:" + start + ").*?(?:" + end + ")", false);
-      out.end = compile_perl(end, false);
-      out.lead_end = compile_perl("^.*?(?:" + end + ")", false);
-      out.lead_start = compile_perl("^(.*?)(?:" + start + ")", false);
+    case Op::remove_between_regex:
+      out.between = BetweenPatterns::make(step.a, step.b);
       break;
-    }
     case Op::replace_between_regex:
       out.multiline = step.d == "0" ? 0 : 1;
       break;
@@ -1803,23 +1904,6 @@ void remove_matches(Lines& lines, const PerlPattern& pattern) {
   std::erase_if(lines, [&](string_view line) { return pattern.search(line); });
 }
 
-// Perl's $1, which cloc's block-comment filters read even after a failed
-// match: a successful match without groups leaves it undefined, a failed one
-// leaves it alone, it carries over from one line to the next, and a match
-// inside an if block is undone when the block ends.
-class Capture {
- public:
-  Capture() = default;
-  Capture(string_view text) : defined_(true), text_(text) {}  // NOLINT: a match sets it
-  void reset() { *this = Capture(); }
-  explicit operator bool() const { return defined_; }
-  string_view operator*() const { return text_; }
-
- private:
-  bool defined_ = false;
-  string_view text_;
-};
-
 // s/\Q$start\E.*?\Q$end\E//g on one line.
 bool strip_one_line_blocks(string_view& line, string_view start, string_view end, Arena& arena) {
   std::string out;
@@ -1890,22 +1974,8 @@ void remove_between(Lines& lines, string_view start, string_view end, BlockStyle
   lines = std::move(out);
 }
 
-// The leftmost match of `re` in `line` at or after `from`; group 1 in `group`.
-bool re_find(const RE2& re, string_view line, std::size_t from, string_view& match, Capture& group1) {
-  int groups = std::min(re.NumberOfCapturingGroups(), 1);
-  std::array<re2::StringPiece, 2> m;
-  if (!re.Match(line, from, line.size(), RE2::UNANCHORED, m.data(), groups + 1)) return false;
-  match = string_view(m[0].data(), m[0].size());
-  if (groups == 1) {
-    group1 = m[1].data() ? Capture(string_view(m[1].data(), m[1].size())) : Capture();
-  } else {
-    group1.reset();
-  }
-  return true;
-}
-
 // remove_between_regex: remove_between_general with regular expressions.
-void remove_between_regex(Lines& lines, const CompiledStep& cs, Arena& arena) {
+void remove_between_regex(Lines& lines, const BetweenPatterns& patterns, Arena& arena) {
   Lines out;
   bool in_comment = false;
   Capture dollar1;
@@ -1916,16 +1986,12 @@ void remove_between_regex(Lines& lines, const CompiledStep& cs, Arena& arena) {
     }
     {  // s/${start_RE}.*?${end_RE}//g
       std::string rewritten;
-      std::size_t copied = 0, pos = 0;
-      string_view match;
-      Capture g1;
+      std::size_t copied = 0, pos = 0, begin = 0, end = 0;
       bool any = false;
-      while (pos <= line.size() && re_find(*cs.between, line, pos, match, g1)) {
-        std::size_t at = match.data() - line.data();
-        rewritten.append(line.substr(copied, at - copied));
-        copied = at + match.size();
-        pos = match.empty() ? copied + 1 : copied;
-        dollar1 = g1;
+      while (pos <= line.size() && patterns.find_block(line, pos, begin, end, dollar1)) {
+        rewritten.append(line.substr(copied, begin - copied));
+        copied = end;
+        pos = end > begin ? end : end + 1;
         any = true;
       }
       if (any) {
@@ -1938,10 +2004,9 @@ void remove_between_regex(Lines& lines, const CompiledStep& cs, Arena& arena) {
       continue;
     }
     if (in_comment) {  // matches inside an if block leave $1 alone
-      string_view match;
-      Capture g1;
-      if (re_find(*cs.end, line, 0, match, g1)) {
-        if (re_find(*cs.lead_end, line, 0, match, g1)) line.remove_prefix(match.size());
+      std::size_t cut = patterns.after_first_end(line);
+      if (cut != string_view::npos) {
+        line.remove_prefix(cut);
         in_comment = false;
       }
       if (in_comment) continue;
@@ -1950,12 +2015,10 @@ void remove_between_regex(Lines& lines, const CompiledStep& cs, Arena& arena) {
       dollar1.reset();
       continue;
     }
-    string_view lead;
-    Capture prefix;
-    bool opens = re_find(*cs.lead_start, line, 0, lead, prefix);
-    if (opens) {
+    const std::size_t prefix = patterns.prefix_before_start(line);
+    if (prefix != string_view::npos) {
       in_comment = true;
-      dollar1 = prefix;
+      dollar1 = line.substr(0, prefix);
     }
     if (dollar1 && is_blank(*dollar1)) {
       dollar1.reset();
@@ -1963,8 +2026,7 @@ void remove_between_regex(Lines& lines, const CompiledStep& cs, Arena& arena) {
     }
     if (in_comment) {
       // s/^(.*?)${start_RE}.*$/$1/ keeps the newline.
-      string_view kept = prefix ? *prefix : string_view();
-      line = line.back() == '\n' ? arena.keep(std::string(kept) + "\n") : kept;
+      line = line.back() == '\n' ? arena.keep(std::string(line.substr(0, prefix)) + "\n") : line.substr(0, prefix);
     }
     out.push_back(line);
   }
@@ -2819,7 +2881,7 @@ void apply(const CompiledStep& cs, Lines& lines, const CompiledLanguage& languag
       remove_between(lines, "<%--", "--%>", BlockStyle::html, arena);
       break;
     case Op::remove_between_regex:
-      remove_between_regex(lines, cs, arena);
+      remove_between_regex(lines, *cs.between, arena);
       break;
     case Op::replace_regex:
       replace_regex(lines, step, arena);
@@ -3459,13 +3521,12 @@ bool really_is_smarty(string_view text) {
 
 bool really_is_php(string_view text) {
   static const auto script_open = compile_perl(R"(\<script.*language="?php"?)", true);
-  static const auto script_close = compile_perl(R"(\<\/script\>)", true);
   int normal = 0, script = 0, asp = 0;
   for_each_line(text, [&](string_view line, int) {
     if (line.find("<?") != string_view::npos) normal |= 1;
     if (line.find("?>") != string_view::npos && (normal & 1)) normal |= 2;
-    if (has(line, script_open)) script |= 1;
-    if (has(line, script_close) && (script & 1)) script |= 2;
+    if (find_ci(line, "<script") != string_view::npos && has(line, script_open)) script |= 1;
+    if ((script & 1) && find_ci(line, "</script>") != string_view::npos) script |= 2;
     if (line.find("<%") != string_view::npos) asp |= 1;
     if (line.find("%>") != string_view::npos && (asp & 1)) asp |= 2;
     return true;
@@ -3487,10 +3548,16 @@ bool really_is_incpascal(string_view text) {
   static const auto constant = compile_perl(R"(\bconstant\s+)", true);
   static const auto begin = compile_perl(R"(\bbegin\b)", true);
   static const auto end_dot = compile_perl(R"(end\.\s*$)", true);
+  // Every check below needs one of these words; most lines have none (and
+  // a line without comments to strip cannot gain one).
+  static const auto any_keyword =
+      compile_perl(R"(program|unit|module|procedure|function|interface|implementation|constant|begin|end\.)", true);
   auto clean = [&](string_view line) {
+    const bool comments = line.find('{') != string_view::npos || line.find("(*") != string_view::npos;
+    if (!comments && !has(line, any_keyword)) return std::string();
     std::string s(line);
-    RE2::GlobalReplace(&s, *brace_comment, "");
-    RE2::GlobalReplace(&s, *paren_comment, "");
+    if (s.find('{') != std::string::npos) RE2::GlobalReplace(&s, *brace_comment, "");
+    if (s.find("(*") != std::string::npos) RE2::GlobalReplace(&s, *paren_comment, "");
     return s;
   };
   bool has_program = false, has_unit = false, has_module = false, has_routine = false, has_begin = false,
@@ -3578,10 +3645,15 @@ bool perl_sees_binary(string_view head) {
     bool utf8 = true;
     for (std::size_t i = 0; i < block.size() && utf8;) {
       const auto lead = static_cast<unsigned char>(block[i]);
+      // Perl's extended UTF-8: lead bytes up to 0xff, for sequences up to 13 bytes.
       std::size_t length = lead < 0x80                    ? 1
                            : lead >= 0xc2 && lead <= 0xdf ? 2
                            : lead >= 0xe0 && lead <= 0xef ? 3
                            : lead >= 0xf0 && lead <= 0xf7 ? 4
+                           : lead >= 0xf8 && lead <= 0xfb ? 5
+                           : lead >= 0xfc && lead <= 0xfd ? 6
+                           : lead == 0xfe                 ? 7
+                           : lead == 0xff                 ? 13
                                                           : 0;
       if (length == 0) {
         utf8 = false;
@@ -3589,7 +3661,10 @@ bool perl_sees_binary(string_view head) {
       }
       for (std::size_t k = 1; k < length && i + k < block.size(); ++k) {
         const auto next = static_cast<unsigned char>(block[i + k]);
-        bool overlong = k == 1 && ((lead == 0xe0 && next < 0xa0) || (lead == 0xf0 && next < 0x90));
+        bool overlong =
+            k == 1 && ((lead == 0xe0 && next < 0xa0) || (lead == 0xf0 && next < 0x90) ||
+                       (lead == 0xf8 && next < 0x88) || (lead == 0xfc && next < 0x84) ||
+                       (lead == 0xfe && next < 0x82) || (lead == 0xff && next != 0x80));  // past 64 bits otherwise
         if ((next & 0xc0) != 0x80 || overlong) utf8 = false;
       }
       i += length;  // a character cut off by the end of the block is allowed

@@ -152,6 +152,23 @@ TEST(DetectLanguage, NotCode) {
   });
 }
 
+TEST(DetectLanguage, SkipsWhatPerlCallsBinary) {
+  // cloc skips files Perl's -B test calls binary: past a third of odd bytes
+  // in the first 512, unless they are valid UTF-8.
+  const std::string latin1 =
+      "(setq salut \"\xe7"
+      "a va tr\xe8s \xe9t\xe9 \xe0 \xe9\xe9\")\n";
+  const std::string koi8 = "\xf0\xd2\xc9\xd7\xc5\xd4 \xcd\xc9\xd2\n";
+  expect_detected({
+      {"tutor.el", latin1, "Lisp"},  // a few accents in ASCII text are fine
+      {"tutor.el", koi8, ""},
+      {"tutor.el", std::string(200, 'a') + koi8, "Lisp"},
+      {"a.py", "# \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82\n", "Python"},  // UTF-8
+      {"a.py", "x = 1\v\v\v\n", "Python"},
+      {"a.py", "\v\v\v\n", ""},  // vertical tabs are odd
+  });
+}
+
 TEST(DetectLanguage, ScriptsByTheirFirstLine) {
   expect_detected({
       {"bin/run", "#!/bin/sh\n", "Bourne Shell"},
@@ -201,6 +218,21 @@ TEST(DetectLanguage, AmbiguousExtensionsByContent) {
       {"a.f", "      PROGRAM A\n      END\n", "Fortran 77"},
       {"a.cl", "(defun f ())\n", "Lisp"},
       {"a.cl", "__kernel void f() {}\nint x;\n", "OpenCL"},
+      {"a.pro", "SOURCES += a.cpp\nQT += core\n", "Qt Project"},
+      {"a.pro", "; idl\npro x\n", "IDL"},
+      {"a.fs", ": square dup * ;\n: cube dup square * ;\n", "Forth"},
+      {"a.fs", "let x = 1\nopen System\n", "F#"},
+      {"a.ui", "<ui version=\"4.0\">\n</ui>\n", "Qt"},
+      {"a.ui", "<!-- Generated with glade 3 -->\n<interface/>\n", "Glade"},
+      {"a.sls", "{% set x = 1 %}\nfoo:\n  pkg.installed\n", "SaltStack"},
+      {"a.sls", "(define (f x) x)\n", "Scheme"},
+      {"a.cls", "public class A {\n  void f();\n}\n", "Apex Class"},
+      {"a.cls", "\\documentclass{article}\n% c\n", "TeX"},
+      {"a.tpl", "{if $x}\n{$y}\n{/if}\n", "Smarty"},
+      {"a.tpl", "hello\n", ""},
+      {"a.bf", "++++++++[>++++[>++>+++<<-]>+<<-]>>.\n", "Brainfuck"},
+      {"a.bf", "hello world\n", ""},
+      {"a.p6", "use v6;\nsay \"hi\";\n", "Raku"},
   });
 }
 
@@ -369,8 +401,9 @@ TEST(CountLines, EmptyContentIsNothing) {
   EXPECT_EQ(n.code + n.comment + n.blank, 0);
 }
 
-TEST(CountLines, EveryLineIsCountedOnce) {
-  // Lines in = code + comment + blank, whatever the filters do.
+TEST(CountLines, EveryKnownLanguageCounts) {
+  // Each language's filters run over comment markers of every kind; a line
+  // is code, comment or blank.
   const std::string text = "a\n\n# b\n/* c */ d\n  \n\"\"\"e\nf\"\"\"\n<!-- g -->\n-- h\n% i\n; j\n' k\n";
   for (const std::string& language : known_languages()) {
     LineCounts n = count_lines(text, language);
@@ -671,6 +704,15 @@ TEST(ClocAgreement, EveryFileMatchesCloc) {
 
   testing::TempDir dir;
   for (const auto& s : samples()) write_file(dir.path() / s.name, s.content);
+  // Text in legacy encodings, which cloc may take for binary.
+  write_file(dir.path() / "latin1.txt",
+             "Gr\xfc\xdf"
+             "e aus K\xf6ln\n\xe9\xe8\xea\xeb\n");
+  write_file(dir.path() / "koi8.el", "\xf0\xd2\xc9\xd7\xc5\xd4\n(a)\n");  // binary to cloc
+  write_file(dir.path() / "utf8.py", "# \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82\nprint(1)\n");
+  std::string cut_utf8;  // a multi-byte character cut by Perl's 512-byte block
+  while (cut_utf8.size() < 511) cut_utf8 += "a";
+  write_file(dir.path() / "cut.md", cut_utf8 + "\xe6\x97\xa5\n\xff\xfe more\n");
   Generator gen(20240611);
   for (int round = 0; round < 8; ++round) {
     for (const auto& ext : kGeneratedExtensions) {
