@@ -25,6 +25,7 @@ test_pkgs=(
   openssl      # makes throwaway certificates for the TLS tests
   universal-ctags  # symbols (also needed at run time)
   cloc ripgrep     # the code-intelligence tests and benchmarks compare against them
+  time             # /usr/bin/time: peak memory in the benchmarks
 )
 
 case "${DEVAGENT_DEPS:-all}" in
