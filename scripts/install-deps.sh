@@ -26,6 +26,7 @@ test_pkgs=(
   universal-ctags  # symbols (also needed at run time)
   cloc ripgrep     # the code-intelligence tests and benchmarks compare against them
   time             # /usr/bin/time: peak memory in the benchmarks
+  json-schema-test-suite  # the official JSON Schema cases run by tests/tools/json_schema_test.cpp
 )
 
 case "${DEVAGENT_DEPS:-all}" in

@@ -1,5 +1,8 @@
 #include "cli/app.h"
 
+#include "tools/default_tools.h"
+
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -7,6 +10,10 @@ namespace devagent::cli {
 
 App::~App() {
   if (http) http->drop_idle_connections();
+  agent.reset();
+  tools.reset();
+  github.reset();
+  code.reset();
   // Members are destroyed in reverse order; the router goes first, then the
   // usage log flushes while the store is still open.
   router.reset();
@@ -92,6 +99,22 @@ std::unique_ptr<App> App::open(const GlobalFlags& flags, int& exit_code, Role ro
   }
   app->router = std::move(*router);
   return app;
+}
+
+bool App::open_agent(int& exit_code) {
+  auto intel = code::CodeIntel::open(code::CodeOptions::from(config, std::filesystem::current_path()));
+  if (!intel) {
+    print_error(intel.error().message);
+    exit_code = intel.error().kind == ErrorKind::config ? kExitUsage : kExitRuntime;
+    return false;
+  }
+  code = std::move(*intel);
+  github = std::make_unique<github::GitHubClient>(*http, db.get(), github::GitHubOptions::from(config));
+  tools = std::make_unique<tools::ToolRegistry>(tools::make_default_tools(*code, github.get()));
+  agent::PlannerContext planner;
+  for (const auto& r : code->workspace().repositories()) planner.workspace_repositories.push_back(r.name);
+  agent = std::make_unique<agent::Agent>(agent::AgentOptions::from(config), *tools, *router, std::move(planner));
+  return true;
 }
 
 }  // namespace devagent::cli

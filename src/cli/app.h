@@ -6,7 +6,11 @@
 #include "cli/common.h"
 
 #include <boost/asio/io_context.hpp>
+#include "agent/agent.h"
+#include "code/code.h"
+#include "github/client.h"
 #include "http/client.h"
+#include "tools/tool.h"
 #include "llm/budget.h"
 #include "llm/providers.h"
 #include "llm/router.h"
@@ -29,10 +33,18 @@ struct App {
   std::unique_ptr<llm::UsageLog> usage;
   std::unique_ptr<llm::BudgetGuard> budget;
   std::unique_ptr<llm::Router> router;
+  // The agent's stack, made by open_agent(): the code index, GitHub, tools.
+  std::unique_ptr<code::CodeIntel> code;
+  std::unique_ptr<github::GitHubClient> github;
+  std::unique_ptr<tools::ToolRegistry> tools;
+  std::unique_ptr<agent::Agent> agent;
 
   // Builds the whole stack. On failure prints the one error line, sets
   // exit_code (2 for configuration, 1 otherwise) and returns nullptr.
   static std::unique_ptr<App> open(const GlobalFlags& flags, int& exit_code, Role role = Role::command);
+  // Adds the agent's stack to an opened App. On failure prints the error,
+  // sets exit_code and returns false.
+  bool open_agent(int& exit_code);
   App() = default;
   ~App();  // flushes the usage log before the store closes
 };

@@ -9,17 +9,23 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <boost/json.hpp>
+
+#include <cstdio>
 #include <iostream>
 
 namespace devagent::cli {
 namespace {
 
 namespace asio = boost::asio;
+namespace json = boost::json;
 
 struct AskFlags {
   std::string question;
   std::string provider;
   std::string model;
+  bool offline = false;
+  bool json = false;
 };
 
 // Usage and budgets are per principal; on the command line that is the user.
@@ -32,19 +38,141 @@ constexpr const char* kSystemPrompt =
     "You are devagent, an assistant that answers developers' questions about code. "
     "Be precise and concise; say so when you do not know.";
 
+std::string str(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (!v) return {};
+  return v->is_string() ? std::string(v->as_string()) : json::serialize(*v);
+}
+
+std::string seconds(std::int64_t ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms) / 1000.0);
+  return buf;
+}
+
+// Progress on stderr, one compact line per step; the answer goes to stdout.
+class ProgressPrinter {
+ public:
+  void operator()(const agent::Event& e) {
+    const auto& d = e.data;
+    switch (e.kind) {
+      case agent::EventKind::plan: {
+        const auto& tasks = d.at("tasks").as_array();
+        if (tasks.empty()) break;
+        std::cerr << "plan (" << str(d, "planner") << "): " << tasks.size() << (tasks.size() == 1 ? " task" : " tasks")
+                  << "\n";
+        for (const auto& t : tasks) {
+          const auto& o = t.as_object();
+          std::cerr << "  " << str(o, "id") << " " << str(o, "tool") << " " << json::serialize(o.at("arguments"));
+          if (!o.at("depends_on").as_array().empty()) std::cerr << " after " << json::serialize(o.at("depends_on"));
+          std::cerr << "\n";
+        }
+        break;
+      }
+      case agent::EventKind::task_progress: std::cerr << "  " << str(d, "id") << " … " << str(d, "message") << "\n"; break;
+      case agent::EventKind::task_finished: {
+        bool ok = str(d, "status") == "ok";
+        std::cerr << "  " << (ok ? "done " : "FAILED ") << str(d, "id") << " " << str(d, "tool") << " in "
+                  << seconds(d.at("duration_ms").to_number<std::int64_t>()) << ": "
+                  << (ok ? str(d, "summary") : str(d, "status") + ": " + str(d, "error")) << "\n";
+        break;
+      }
+      case agent::EventKind::token: {
+        auto text = str(d, "text");
+        std::cout << text << std::flush;
+        if (!text.empty()) ended_with_newline = text.back() == '\n';
+        break;
+      }
+      case agent::EventKind::notice: std::cerr << "devagent: " << str(d, "message") << "\n"; break;
+      case agent::EventKind::answer_done: {
+        if (!ended_with_newline) std::cout << "\n";
+        ended_with_newline = true;
+        std::cerr << "(" << str(d, "engine");
+        if (d.contains("model")) std::cerr << ", " << str(d, "provider") << ":" << str(d, "model");
+        const auto& u = d.at("usage").as_object();
+        auto tokens = u.at("input_tokens").to_number<std::int64_t>() + u.at("output_tokens").to_number<std::int64_t>();
+        if (tokens > 0) {
+          char cost[32];
+          std::snprintf(cost, sizeof cost, "$%.4f", d.at("cost_usd").to_number<double>());
+          std::cerr << ", " << tokens << " tokens, " << cost;
+        }
+        std::cerr << ", " << seconds(d.at("duration_ms").to_number<std::int64_t>()) << ")\n";
+        break;
+      }
+      case agent::EventKind::error:
+        if (!ended_with_newline) std::cout << "\n";
+        ended_with_newline = true;
+        break;
+      default: break;
+    }
+  }
+  bool ended_with_newline = true;
+};
+
+json::object answer_json(const agent::Answer& a) {
+  json::array results;
+  for (const auto& r : a.results) {
+    json::object o{{"id", r.id}, {"tool", r.tool}, {"arguments", r.arguments}, {"status", agent::to_string(r.status)},
+                   {"duration_ms", r.duration_ms}};
+    if (r.status == agent::TaskResult::Status::ok) o["result"] = r.result;
+    else o["error"] = r.error;
+    results.push_back(std::move(o));
+  }
+  json::object out{{"answer", a.text}, {"engine", a.engine}, {"plan", agent::to_json(a.plan)},
+                   {"results", std::move(results)},
+                   {"usage", json::object{{"input_tokens", a.usage.input_tokens}, {"output_tokens", a.usage.output_tokens}}},
+                   {"cost_usd", static_cast<double>(a.cost_nanos) / 1e9}};
+  if (a.answered_by) out["model"] = a.answered_by->label();
+  if (a.error) out["error"] = *a.error;
+  return out;
+}
+
+// The agent: plan, tools, answer.
+int ask_agent(App& app, const AskFlags& a) {
+  auto& ioc = app.io;
+  CancelSource cancel;
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) cancel.cancel("interrupted");
+  });
+  ProgressPrinter printer;
+  agent::EventSink sink;
+  if (!a.json) sink = [&printer](const agent::Event& e) { printer(e); };
+  agent::Question q{.text = a.question, .context = {.request_id = "cli", .principal = cli_principal()},
+                    .offline = a.offline};
+  std::optional<agent::Answer> answer;
+  asio::co_spawn(ioc, app.agent->ask(std::move(q), sink, cancel.token()),
+                 [&](std::exception_ptr ep, agent::Answer r) {
+                   if (ep) {
+                     r.error = "internal error";
+                   }
+                   answer = std::move(r);
+                   signals.cancel();
+                 });
+  ioc.run();
+  if (!answer) return kExitRuntime;
+  if (a.json) std::cout << json::serialize(answer_json(*answer)) << "\n";
+  if (answer->error) {
+    print_error(*answer->error);
+    return kExitRuntime;
+  }
+  return kExitOk;
+}
+
 int ask(const GlobalFlags& flags, const AskFlags& a) {
   int exit_code = kExitOk;
   auto app = App::open(flags, exit_code);
   if (!app) return exit_code;
-  std::optional<llm::Candidate> direct;
-  if (!a.provider.empty()) {
-    llm::Provider* p = app->providers->find(a.provider);
-    if (!p) {
-      print_error("no provider named '" + a.provider + "' (see devagent providers)");
-      return kExitUsage;
-    }
-    direct = llm::Candidate{p->name(), a.model.empty() ? p->default_model() : a.model};
+  if (a.provider.empty()) {
+    if (!app->open_agent(exit_code)) return exit_code;
+    return ask_agent(*app, a);
   }
+  llm::Provider* p = app->providers->find(a.provider);
+  if (!p) {
+    print_error("no provider named '" + a.provider + "' (see devagent providers)");
+    return kExitUsage;
+  }
+  llm::Candidate direct{p->name(), a.model.empty() ? p->default_model() : a.model};
 
   llm::ChatRequest request;
   request.model = a.model;
@@ -65,11 +193,6 @@ int ask(const GlobalFlags& flags, const AskFlags& a) {
     std::cout << d.text << std::flush;
     ended_with_newline = !d.text.empty() && d.text.back() == '\n';
   };
-  llm::AttemptObserver observer = [](const llm::AttemptFailure& f) {
-    if (f.next.empty()) return;
-    std::cerr << "devagent: " << f.candidate.label() << " failed (" << llm::to_string(f.error.kind) << "), "
-              << (f.next == "retry" ? "retrying" : "trying the next model") << "\n";
-  };
   llm::CallContext context{.request_id = "cli", .principal = cli_principal()};
   std::optional<llm::Outcome<llm::RoutedReply>> result;
   auto done = [&](std::exception_ptr ep, llm::Outcome<llm::RoutedReply> r) {
@@ -80,17 +203,12 @@ int ask(const GlobalFlags& flags, const AskFlags& a) {
     }
     signals.cancel();
   };
-  if (direct) {
-    asio::co_spawn(ioc, app->router->chat_with(*direct, request, sink, context, cancel.token()), done);
-  } else {
-    asio::co_spawn(ioc, app->router->chat("response", request, sink, context, cancel.token(), observer), done);
-  }
+  asio::co_spawn(ioc, app->router->chat_with(direct, request, sink, context, cancel.token()), done);
   ioc.run();
   if (!ended_with_newline) std::cout << "\n";
   if (!result || !*result) {
     const auto& e = result->error();
-    std::string who = direct ? direct->provider + ": " : "";
-    print_error(who + std::string(llm::to_string(e.kind)) + ": " + e.message);
+    print_error(direct.provider + ": " + std::string(llm::to_string(e.kind)) + ": " + e.message);
     return kExitRuntime;
   }
   const auto& reply = **result;
@@ -103,10 +221,14 @@ int ask(const GlobalFlags& flags, const AskFlags& a) {
 
 void add_ask(CLI::App& app, const GlobalFlags& flags, int& exit_code) {
   static AskFlags a;
-  auto* cmd = app.add_subcommand("ask", "Ask a question; the answer streams to stdout");
+  auto* cmd = app.add_subcommand(
+      "ask", "Ask the agent a question: it plans, runs tools, and streams the answer to stdout (progress on stderr)");
   cmd->add_option("question", a.question, "The question")->required();
-  cmd->add_option("--provider", a.provider, "Provider name (see devagent providers); default: the first configured");
-  cmd->add_option("--model", a.model, "Model; default: the provider's");
+  cmd->add_flag("--offline", a.offline, "Use the builtin planner and composer even when an LLM is configured");
+  cmd->add_flag("--json", a.json, "Print the answer, plan and tool results as one JSON document at the end");
+  cmd->add_option("--provider", a.provider,
+                  "Ask this provider directly, without the agent's tools (see devagent providers)");
+  cmd->add_option("--model", a.model, "With --provider: the model; default: the provider's");
   cmd->callback([&flags, &exit_code] { exit_code = ask(flags, a); });
 }
 

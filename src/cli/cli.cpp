@@ -58,6 +58,7 @@ int run(int argc, char** argv) {
   add_version(app, exit_code);
   add_config(app, flags, exit_code);
   add_ask(app, flags, exit_code);
+  add_plan(app, flags, exit_code);
   add_providers(app, flags, exit_code);
   add_usage(app, flags, exit_code);
   add_code_commands(app, flags, exit_code);

@@ -42,6 +42,7 @@ void add_serve(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void add_version(CLI::App& app, int& exit_code);
 void add_config(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void add_ask(CLI::App& app, const GlobalFlags& flags, int& exit_code);
+void add_plan(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void add_providers(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void add_usage(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void add_code_commands(CLI::App& app, const GlobalFlags& flags, int& exit_code);

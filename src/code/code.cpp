@@ -471,6 +471,8 @@ Result<boost::json::object> CodeIntel::analyze(const Repository& repo, const std
     if (wants("summary")) {
       const auto& h = doc.as_object();
       history.commits = h.at("commits").to_number<std::int64_t>();
+      // The summary reads the document, whether it was just computed or cached.
+      history.authors.clear();
       for (const auto& a : h.at("authors").as_array()) {
         history.authors.push_back({std::string(a.at("name").as_string()), "", a.at("commits").to_number<std::int64_t>()});
       }

@@ -166,6 +166,17 @@ const std::vector<KeySpec>& schema() {
       {.name = "budgets.reserve_output_tokens", .type = Type::integer, .default_value = "4096",
        .help = "Output tokens reserved (and capped) per call when budgets apply", .min = 1, .max = 1'000'000},
 
+      // [agent] planning, tools and answers
+      {.name = "agent.max_steps", .type = Type::integer, .default_value = "6",
+       .help = "Rounds of tool calls a model may make before it must answer", .min = 1, .max = 50},
+      {.name = "agent.task_timeout", .type = Type::duration, .default_value = "120s",
+       .help = "A tool call taking longer is stopped and reported as timed out", .min = 100, .max = 3'600'000},
+      {.name = "agent.max_parallel", .type = Type::integer, .default_value = "8",
+       .help = "Tool calls of one question running at once", .min = 1, .max = 64},
+      {.name = "agent.context_tokens", .type = Type::integer, .default_value = "8000",
+       .help = "Tokens of tool results given to the model that writes the answer", .min = 500,
+       .max = 1'000'000},
+
       // [code] code intelligence
       {.name = "code.index_path", .default_value = "",
        .help = "The code index database; empty means <data_dir>/code-index.db"},
@@ -184,6 +195,19 @@ const std::vector<KeySpec>& schema() {
       {.name = "github.token", .default_value = "", .help = "GitHub token (GITHUB_TOKEN)", .secret = true},
       {.name = "github.api_url", .default_value = "https://api.github.com",
        .help = "GitHub REST API base (GITHUB_API_URL), for GitHub Enterprise", .check = check_nonempty},
+      {.name = "github.timeout", .type = Type::duration, .default_value = "30s",
+       .help = "Time GitHub has to answer a request (to the headers, and between body reads)", .min = 100,
+       .max = 600'000},
+      {.name = "github.max_wait", .type = Type::duration, .default_value = "10s",
+       .help = "Longest wait for a GitHub rate limit to reset; longer limits fail at once", .min = 0,
+       .max = 3'600'000},
+      {.name = "github.max_pages", .type = Type::integer, .default_value = "10",
+       .help = "Result pages followed (Link rel=next) per GitHub call", .min = 1, .max = 100},
+      {.name = "github.cache_max_entries", .type = Type::integer, .default_value = "2000",
+       .help = "GitHub responses kept for conditional requests (ETag); least recently used dropped", .min = 1,
+       .max = 1'000'000},
+      {.name = "github.cache_max_body", .type = Type::size, .default_value = "1MiB",
+       .help = "GitHub responses larger than this are not cached", .min = 0, .max = 64 * kMiB},
   };
   return keys;
 }

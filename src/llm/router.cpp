@@ -337,6 +337,7 @@ asio::awaitable<Outcome<RoutedReply>> Router::run(const Route& route, ChatReques
     Provider* provider = im.providers.find(c.provider);
     if (!provider) continue;
     bool builtin = provider->type() == "builtin";
+    if (builtin && context.skip_builtin) continue;
     if (need_window) {
       const Price* price = prices_.find(c.model);
       if (!price || price->context_window <= *need_window) continue;

@@ -73,6 +73,9 @@ struct CallContext {
   std::string conversation_id;
   std::string principal = "local";  // API key id or user
   std::string variant;              // prompt A/B variant
+  // The caller has its own offline answer (the agent's composer): the
+  // builtin engine is not tried, and an exhausted route returns its last error.
+  bool skip_builtin = false;
 };
 
 // An attempt that failed, reported as it happens so a caller can show the

@@ -58,6 +58,20 @@ const std::vector<Migration>& migrations() {
             updated_at BIGINT NOT NULL,
             PRIMARY KEY (principal, day)
           );)"},
+      // The GitHub client's conditional-request cache: key is a hash of
+      // method, URL and the token's identity (never the token itself).
+      {4, "github cache",
+       R"(CREATE TABLE github_cache (
+            cache_key TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            etag TEXT NOT NULL,
+            last_modified TEXT NOT NULL,
+            link TEXT NOT NULL,
+            body {blob} NOT NULL,
+            stored_at BIGINT NOT NULL,
+            used_at BIGINT NOT NULL
+          );
+          CREATE INDEX github_cache_used ON github_cache (used_at);)"},
   };
   return list;
 }

@@ -34,7 +34,9 @@ TEST(Ask, WithNothingConfiguredTheBuiltinEngineAnswers) {
   auto r = devagent({"ask", "hello"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(r.out.empty());
-  EXPECT_NE(r.out.find("offline"), std::string::npos) << r.out;
+  // The agent's offline engine: a greeting gets what devagent can do, no tools.
+  EXPECT_NE(r.out.find("Analyze a repository"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find("plan"), std::string::npos) << r.err;
   auto q = devagent({"ask", "Why is my Rust borrow checker complaining about lifetimes?"});
   ASSERT_EQ(q.exit_code, 0) << q.err;
   EXPECT_NE(q.out.find("OPENAI_API_KEY"), std::string::npos) << q.out;  // says how to configure an LLM
@@ -112,7 +114,7 @@ TEST(Ask, FallsBackThroughTheRouteAndRecordsBothAttempts) {
       {"ANTHROPIC_BASE_URL", closed_port_url()},
       {"ANTHROPIC_API_KEY", "sk-ant"},
       {"OPENAI_BASE_URL", openai.base_url()},
-      {"DEVAGENT_ROUTES_RESPONSE", "anthropic:claude-sonnet-4-5,openai:gpt-4o"},
+      {"DEVAGENT_ROUTES_DECOMPOSITION", "anthropic:claude-sonnet-4-5,openai:gpt-4o"},
       {"DEVAGENT_DATA_DIR", dir.path().string()}};
   auto r = devagent({"ask", "what fails over?"}, env);
   ASSERT_EQ(r.exit_code, 0) << r.err;

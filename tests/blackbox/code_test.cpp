@@ -103,6 +103,9 @@ TEST(Code, AnalyzeGivesExactLanguagesDependenciesSymbolsAndHistory) {
   EXPECT_EQ(h.at("authors").at(0).at("commits").as_int64(), 4);
   EXPECT_EQ(a.at("readme").at("title").as_string(), "Demo");
   EXPECT_NE(std::string(a.at("summary").as_string()).find("CMake"), std::string::npos);
+  // The first (uncached) analysis counts each author once.
+  EXPECT_NE(std::string(a.at("summary").as_string()).find("6 commits by 2 authors"), std::string::npos)
+      << a.at("summary");
   auto structure = a.at("structure").as_object();
   EXPECT_EQ(structure.at("entry_points").at(0).as_string(), "src/main.cpp");
 

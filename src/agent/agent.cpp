@@ -1,0 +1,218 @@
+#include "agent/agent.h"
+
+#include "agent/composer.h"
+#include "agent/context.h"
+#include "agent/tool_loop.h"
+#include "core/config.h"
+#include "core/log.h"
+
+#include <boost/json/serialize.hpp>
+
+namespace devagent::agent {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kDecompositionPrompt =
+    "You are devagent, an agent that answers developers' questions about code and repositories. "
+    "Gather facts with the tools: searchGitHub (find repositories or code on GitHub), analyzeRepository "
+    "(languages, structure, dependencies, symbols, git history with contributors, hotspots and change coupling), "
+    "findRelationships (imports, dependencies, dependents of a file, files that change together, dependencies "
+    "shared between repositories), searchCode and readFile (the local workspace's code). Repositories are "
+    "owner/name on GitHub or workspace repositories; \".\" is the current project. Call several tools at once "
+    "when they are independent. If the question needs no tools (a greeting, general knowledge), answer it "
+    "directly. When you have gathered enough, stop calling tools and reply with one line saying so; the "
+    "answer is written from the tool results.";
+
+constexpr const char* kResponsePrompt =
+    "You are devagent, an agent that answers developers' questions about code and repositories. Answer the "
+    "question from the tool results given with it. Lead with the answer, then the supporting detail. Cite file "
+    "paths (path:line where known) and URLs exactly as they appear in the results. Use Markdown: tables for "
+    "comparisons and breakdowns, numbered lists for rankings. Say plainly when a tool failed or a result is "
+    "incomplete. Never invent facts that are not in the results.";
+
+void add_usage(llm::Usage& total, const llm::Usage& u) {
+  total.input_tokens += u.input_tokens;
+  total.output_tokens += u.output_tokens;
+  total.cached_input_tokens += u.cached_input_tokens;
+  total.estimated |= u.estimated;
+}
+
+void emit(const EventSink& sink, EventKind kind, json::object data) {
+  if (sink) sink(Event{kind, std::move(data)});
+}
+
+// The composed answer goes out a line at a time, as a model's would.
+void stream_text(const EventSink& sink, const std::string& text) {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto nl = text.find('\n', pos);
+    auto end = nl == std::string::npos ? text.size() : nl + 1;
+    emit(sink, EventKind::token, json::object{{"text", text.substr(pos, end - pos)}});
+    pos = end;
+  }
+}
+
+std::vector<llm::Message> conversation(const char* system, const Question& q, std::string user) {
+  std::vector<llm::Message> m;
+  m.push_back(llm::Message{.role = llm::Role::system, .content = system});
+  for (const auto& h : q.history) m.push_back(h);
+  m.push_back(llm::Message{.role = llm::Role::user, .content = std::move(user)});
+  return m;
+}
+
+}  // namespace
+
+AgentOptions AgentOptions::from(const config::Config& config) {
+  AgentOptions o;
+  o.max_steps = static_cast<int>(config.integer("agent.max_steps"));
+  o.orchestrator.task_timeout = config.duration("agent.task_timeout");
+  o.orchestrator.max_parallel = static_cast<std::size_t>(config.integer("agent.max_parallel"));
+  o.context_tokens = static_cast<std::size_t>(config.integer("agent.context_tokens"));
+  return o;
+}
+
+Agent::Agent(AgentOptions options, const tools::ToolRegistry& tools, llm::Router& router, PlannerContext planner)
+    : options_(options),
+      tools_(tools),
+      router_(router),
+      planner_(std::move(planner)),
+      orchestrator_(tools, options.orchestrator) {}
+
+bool Agent::has_llm() const {
+  const auto& route = router_.route("decomposition");
+  return !route.candidates.empty() && route.candidates.front().provider != "builtin";
+}
+
+asio::awaitable<Answer> Agent::ask(Question q, EventSink sink, CancelToken cancel) {
+  auto started = Clock::now();
+  Answer out;
+  q.context.skip_builtin = true;
+  bool answered = false;
+  if (!q.offline && has_llm()) answered = co_await ask_llm(q, sink, cancel, out);
+  if (!answered && !cancel.cancelled()) co_await ask_offline(q, sink, cancel, out);
+  if (cancel.cancelled()) out.cancelled = true;
+
+  if (out.cancelled) {
+    out.error = "cancelled";
+    out.error_kind = "cancelled";
+    emit(sink, EventKind::error, json::object{{"kind", "cancelled"}, {"message", "the run was cancelled"}});
+    co_return out;
+  }
+  if (out.error) {
+    emit(sink, EventKind::error, json::object{{"kind", out.error_kind}, {"message", *out.error}});
+    co_return out;
+  }
+  std::int64_t failed = 0;
+  for (const auto& r : out.results) failed += r.status != TaskResult::Status::ok;
+  json::object done{{"engine", out.engine},
+                    {"usage", json::object{{"input_tokens", out.usage.input_tokens},
+                                           {"output_tokens", out.usage.output_tokens},
+                                           {"cached_input_tokens", out.usage.cached_input_tokens},
+                                           {"estimated", out.usage.estimated}}},
+                    {"cost_usd", static_cast<double>(out.cost_nanos) / 1e9},
+                    {"tasks", out.results.size()},
+                    {"failed_tasks", failed},
+                    {"duration_ms",
+                     std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()}};
+  if (out.answered_by) {
+    done["provider"] = out.answered_by->provider;
+    done["model"] = out.answered_by->model;
+  }
+  emit(sink, EventKind::answer_done, std::move(done));
+  co_return out;
+}
+
+asio::awaitable<void> Agent::ask_offline(const Question& q, const EventSink& sink, CancelToken cancel, Answer& out) {
+  out.engine = "builtin";
+  out.answered_by.reset();
+  out.plan = plan_builtin(q.text, planner_);
+  auto data = to_json(out.plan);
+  data["planner"] = "builtin";
+  emit(sink, EventKind::plan, std::move(data));
+  out.results = co_await orchestrator_.run(out.plan, sink, cancel);
+  if (cancel.cancelled()) {
+    out.cancelled = true;
+    co_return;
+  }
+  out.text = compose_answer(ComposeInput{q.text, out.results});
+  stream_text(sink, out.text);
+}
+
+asio::awaitable<bool> Agent::ask_llm(const Question& q, const EventSink& sink, CancelToken cancel, Answer& out) {
+  out.engine = "llm";
+  auto loop = co_await run_tool_loop(router_, tools_, orchestrator_, conversation(kDecompositionPrompt, q, q.text),
+                                     sink, q.context, cancel, LoopOptions{.max_steps = options_.max_steps});
+  if (!loop) {
+    if (loop.error().kind == llm::ErrorKind::cancelled) {
+      out.cancelled = true;
+      co_return true;
+    }
+    if (loop.error().kind == llm::ErrorKind::budget_exceeded) {
+      // A spent budget is a decision, not an outage: say so rather than answer
+      // with something else (--offline asks for the builtin engine).
+      out.error = "budget_exceeded: " + loop.error().message;
+      out.error_kind = "budget_exceeded";
+      co_return true;
+    }
+    emit(sink, EventKind::notice,
+         json::object{{"message", "no model could plan the answer (" + loop.error().message + "); answering offline"}});
+    co_return false;
+  }
+  out.plan = loop->plan;
+  out.results = loop->results;
+  add_usage(out.usage, loop->usage);
+  out.cost_nanos += loop->cost_nanos;
+
+  if (out.results.empty()) {
+    // The model answered without tools: its reply is the answer.
+    out.text = loop->final_text;
+    out.answered_by = loop->candidate;
+    stream_text(sink, out.text);
+    co_return true;
+  }
+
+  std::string user = q.text + "\n\nResults of the tools devagent ran for this question:\n\n" +
+                     results_for_model(out.results, options_.context_tokens);
+  llm::ChatRequest request;
+  request.messages = conversation(kResponsePrompt, q, std::move(user));
+  std::string* text = &out.text;
+  llm::DeltaSink deltas = [sink, text](const llm::Delta& d) {
+    if (d.kind != llm::Delta::Kind::text || d.text.empty()) return;
+    *text += d.text;
+    emit(sink, EventKind::token, json::object{{"text", d.text}});
+  };
+  llm::AttemptObserver observer = [sink](const llm::AttemptFailure& f) {
+    emit(sink, EventKind::notice, attempt_notice(f));
+  };
+  auto reply = co_await router_.chat("response", std::move(request), deltas, q.context, cancel, observer);
+  if (reply) {
+    add_usage(out.usage, reply->response.usage);
+    out.cost_nanos += reply->cost_nanos;
+    out.answered_by = reply->candidate;
+    co_return true;
+  }
+  if (reply.error().usage) add_usage(out.usage, *reply.error().usage);
+  if (reply.error().kind == llm::ErrorKind::cancelled) {
+    out.cancelled = true;
+  } else if (reply.error().kind == llm::ErrorKind::budget_exceeded) {
+    out.error = "budget_exceeded: " + reply.error().message;
+    out.error_kind = "budget_exceeded";
+  } else if (reply.error().output_started) {
+    out.error = "the answer stopped: " + reply.error().message;
+    out.error_kind = "upstream";
+  } else {
+    // The tools ran; only the writer failed: compose the answer from their results.
+    emit(sink, EventKind::notice,
+         json::object{{"message", "no model could write the answer (" + reply.error().message + "); composed offline"}});
+    out.engine = "builtin";
+    out.text = compose_answer(ComposeInput{q.text, out.results});
+    stream_text(sink, out.text);
+  }
+  co_return true;
+}
+
+}  // namespace devagent::agent

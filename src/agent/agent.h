@@ -1,0 +1,86 @@
+// The developer agent: answers a question about code by planning tool calls,
+// running them, and writing the answer — with an LLM when one is
+// configured, with the builtin planner and composer otherwise.
+//
+//   With an LLM (the decomposition route starts with an upstream model):
+//     the function-calling loop (tool_loop.h) picks and runs tools; then the
+//     response route streams the answer with the tool results as context,
+//     trimmed to agent.context_tokens. When the model called no tool, its
+//     own reply is the answer (no second call). When every upstream fails
+//     before any output, the agent says so (a notice) and answers offline.
+//   Offline: the builtin planner (planner.h) makes the plan, the
+//     orchestrator runs it, the composer (composer.h) writes the answer.
+//
+// Events (events.h) go to the sink as they happen, ending with answer_done
+// or error.
+#pragma once
+
+#include "agent/events.h"
+#include "agent/orchestrator.h"
+#include "agent/plan.h"
+#include "agent/planner.h"
+#include "llm/router.h"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace devagent::config {
+class Config;
+}
+
+namespace devagent::agent {
+
+struct AgentOptions {
+  int max_steps = 6;
+  OrchestratorOptions orchestrator;
+  std::size_t context_tokens = 8000;
+  static AgentOptions from(const config::Config& config);
+};
+
+struct Question {
+  std::string text;
+  std::vector<llm::Message> history;  // earlier turns (user and assistant), oldest first
+  llm::CallContext context;
+  bool offline = false;               // use the builtin planner and composer even with an LLM configured
+};
+
+struct Answer {
+  std::string text;                   // the Markdown answer (empty when the run failed)
+  Plan plan;
+  std::vector<TaskResult> results;
+  std::string engine;                 // "llm" or "builtin"
+  std::optional<llm::Candidate> answered_by;  // the model that wrote the answer, with an LLM
+  llm::Usage usage;                   // all model calls of the run
+  std::int64_t cost_nanos = 0;
+  std::optional<std::string> error;   // set when the run ended with an error event
+  std::string error_kind;             // its kind: "upstream", "budget_exceeded", "cancelled"
+  bool cancelled = false;
+};
+
+class Agent {
+ public:
+  // The registry and router must outlive the agent and its background work.
+  Agent(AgentOptions options, const tools::ToolRegistry& tools, llm::Router& router, PlannerContext planner = {});
+
+  // Runs on the caller's executor (a strand or a single-threaded io_context).
+  boost::asio::awaitable<Answer> ask(Question question, EventSink sink, CancelToken cancel);
+
+  // True when an upstream LLM comes first on the decomposition route.
+  bool has_llm() const;
+  const tools::ToolRegistry& tools() const { return tools_; }
+
+ private:
+  boost::asio::awaitable<void> ask_offline(const Question& q, const EventSink& sink, CancelToken cancel, Answer& out);
+  boost::asio::awaitable<bool> ask_llm(const Question& q, const EventSink& sink, CancelToken cancel, Answer& out);
+
+  AgentOptions options_;
+  const tools::ToolRegistry& tools_;
+  llm::Router& router_;
+  PlannerContext planner_;
+  Orchestrator orchestrator_;
+};
+
+}  // namespace devagent::agent
