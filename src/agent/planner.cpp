@@ -736,7 +736,7 @@ constexpr std::string_view kSearchFiller[] = {
     "an",        "the",       "good",      "great",      "best",      "top",      "nice",       "cool",
     "about",     "on",        "of",        "to",         "in",        "with",     "that",       "those",
     "these",     "written",   "using",     "use",        "used",      "uses",     "based",      "built",
-    "language",  "languages", "lang",      "sort",       "sorted",    "sorting",  "by",         "order",
+    "sort",       "sorted",    "sorting",  "by",         "order",
     "ordered",   "limit",     "results",   "result",     "first",     "most",     "more",       "popular",
     "popularity", "starred",  "stars",     "star",       "forks",     "forked",   "fork",       "updated",
     "update",    "recently",  "recent",    "newest",     "latest",    "new",      "maintained", "actively",
@@ -1169,6 +1169,10 @@ RuleResult code_search(const Question& q) {
   if (cue == npos && q.has(kListingNouns)) return std::nullopt;
   auto target = code_target(q, cue);
   if (!target) return std::nullopt;
+  // "where are the dependencies declared in this project?" asks for an aspect.
+  static constexpr std::string_view kAspectNouns[] = {"dependencies", "deps",     "dependency", "languages", "structure",
+                                                      "contributors", "history",  "hotspots",   "symbols",   "manifests"};
+  if (!code_named && is_one_of(lower(*target), kAspectNouns)) return std::nullopt;
   json::object args{{"query", *target}};
   if (q.has(kRegexCues)) args["regex"] = true;
   if (!q.entities.repositories.empty()) args["repository"] = q.entities.repositories.front();
@@ -1309,6 +1313,9 @@ std::string search_words(const Question& q, Span span, std::size_t skip_at, Cues
     if (i == skip_at || q.is_language(i) || t.kind == Kind::comma) continue;
     if (t.kind == Kind::word && (is_one_of(t.text, kSearchFiller) || is_one_of(t.text, extra_filler))) continue;
     if (t.kind == Kind::word && language_alias(t.text, kLanguageHints)) continue;
+    static constexpr std::string_view kLanguageWords[] = {"language", "languages", "lang"};
+    bool next_to_language = (i > 0 && q.is_language(i - 1)) || (i + 1 < q.tokens.size() && q.is_language(i + 1));
+    if (is_one_of(t.text, kLanguageWords) && next_to_language) continue;  // "language: rust", "the Go language"
     if (t.kind == Kind::word && number_value(t.text)) continue;
     static constexpr std::string_view kCounted[] = {"stars", "star", "forks", "contributors", "commits"};
     if (t.kind == Kind::number && i + 1 < span.to && is_one_of(q.tokens[i + 1].text, kCounted)) continue;

@@ -16,6 +16,7 @@ int serve(const GlobalFlags& flags) {
   int exit_code = kExitOk;
   auto app = App::open(flags, exit_code, Role::server);
   if (!app) return exit_code;
+  if (!app->open_agent(exit_code)) return exit_code;
   const auto& cfg = app->config;
   auto version = store::schema_version(*app->db);
   metrics::register_process_metrics(metrics::registry(), kVersion, kCommit);
@@ -24,7 +25,9 @@ int serve(const GlobalFlags& flags) {
                             .db = app->db.get(),
                             .providers = app->providers.get(),
                             .router = app->router.get(),
-                            .usage = app->usage.get()};
+                            .usage = app->usage.get(),
+                            .tools = app->tools.get(),
+                            .agent = app->agent.get()};
   server::Server srv(server::ServerOptions::from(cfg), services);
   auto port = srv.listen();
   if (!port) {

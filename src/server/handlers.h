@@ -26,4 +26,6 @@ awaitable<void> check_config(Exchange& ex);
 awaitable<void> usage(Services& services, Exchange& ex);
 // providers_routes.cpp
 awaitable<void> providers(Services& services, Exchange& ex);
+// tools_routes.cpp
+awaitable<void> tools(Services& services, Exchange& ex);
 }  // namespace devagent::server::handlers

@@ -16,6 +16,7 @@ std::vector<Route> routes(Services& s) {
       {verb::post, "/api/v1/config/check", h::check_config},
       {verb::get, "/api/v1/usage", [&s](Exchange& ex) { return h::usage(s, ex); }},
       {verb::get, "/api/v1/providers", [&s](Exchange& ex) { return h::providers(s, ex); }},
+      {verb::get, "/api/v1/tools", [&s](Exchange& ex) { return h::tools(s, ex); }},
   };
 }
 

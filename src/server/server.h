@@ -29,6 +29,13 @@ class Router;
 class UsageLog;
 }  // namespace devagent::llm
 
+namespace devagent::tools {
+class ToolRegistry;
+}
+namespace devagent::agent {
+class Agent;
+}
+
 namespace devagent::server {
 
 struct Route;
@@ -56,6 +63,8 @@ struct Services {
   llm::ProviderSet* providers = nullptr;
   llm::Router* router = nullptr;
   llm::UsageLog* usage = nullptr;
+  const tools::ToolRegistry* tools = nullptr;
+  agent::Agent* agent = nullptr;
 };
 
 class Server {

@@ -54,6 +54,19 @@ TEST_F(Serve, ReadyzReportsTheMigratedStore) {
   EXPECT_TRUE(std::filesystem::exists(server_->data_dir() / "data" / "devagent.db"));
 }
 
+TEST_F(Serve, ToolsAreListedWithTheirSchemas) {
+  auto res = http_get(port(), "/api/v1/tools");
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto v = boost::json::parse(res.body).as_object();
+  std::vector<std::string> names;
+  for (const auto& t : v.at("tools").as_array()) names.emplace_back(t.at("name").as_string());
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"searchGitHub", "analyzeRepository", "findRelationships", "searchCode", "readFile"}));
+  const auto& params = v.at("tools").at(0).at("parameters").as_object();
+  EXPECT_EQ(params.at("required").at(0).as_string(), "query");
+  EXPECT_EQ(params.at("properties").at("limit").at("maximum").as_int64(), 100);
+}
+
 TEST_F(Serve, MetricsPassPromtool) {
   http_get(port(), "/healthz");
   http_get(port(), "/no-such-page");

@@ -6,7 +6,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
-#include "github/replay_server.h"
+#include "support/replay_server.h"
 #include "http/client.h"
 #include "store/store.h"
 #include "support/coro.h"

@@ -1,7 +1,7 @@
 // The replay server: an accept thread polling the listener and an eventfd
 // (so the destructor wakes it at once), and one blocking Beast thread per
 // connection.
-#include "github/replay_server.h"
+#include "support/replay_server.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
