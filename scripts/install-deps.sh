@@ -27,6 +27,7 @@ test_pkgs=(
   cloc ripgrep     # the code-intelligence tests and benchmarks compare against them
   time             # /usr/bin/time: peak memory in the benchmarks
   json-schema-test-suite  # the official JSON Schema cases run by tests/tools/json_schema_test.cpp
+  chromium         # the web UI's browser tests (tests/node/browser.test.mjs, driven by playwright-core)
 )
 
 case "${DEVAGENT_DEPS:-all}" in
@@ -35,6 +36,13 @@ case "${DEVAGENT_DEPS:-all}" in
   all) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
   *) echo "install-deps: DEVAGENT_DEPS must be build, runtime or all" >&2; exit 2 ;;
 esac
+
+# The web UI is built with Node.js and npm (cmake/web.cmake). Debian's own
+# packages are used only when no node/npm is installed, so a newer Node.js
+# from elsewhere is left alone.
+if [ "${DEVAGENT_DEPS:-all}" != runtime ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+  wanted+=(nodejs npm)
+fi
 
 missing=()
 for p in "${wanted[@]}"; do

@@ -4,10 +4,14 @@
 //   1. read the question: normalise the text, cut it into tokens and
 //      recognise entities (repositories, paths, code, quoted text, numbers),
 //      languages, a line range and "this repository";
-//   2. match intents: ordered rules, each driven by tables of cue phrases;
-//      the first rule that recognises the question builds the plan;
+//   2. match intents: ordered rules (kRules, at the end), each driven by
+//      tables of cue phrases; the first rule that recognises the question
+//      builds the plan;
 //   3. build the tasks with valid arguments for each tool.
+// The tables — which words signal what — are data, in planner_vocabulary.h.
 #include "agent/planner.h"
+
+#include "agent/planner_vocabulary.h"
 
 #include <re2/re2.h>
 
@@ -23,8 +27,8 @@ namespace devagent::agent {
 namespace {
 
 namespace json = boost::json;
+using namespace planner_vocabulary;  // NOLINT(google-build-using-namespace): the tables read as plain words
 
-using Cues = std::span<const std::string_view>;
 constexpr std::size_t npos = std::string::npos;
 
 std::string lower(std::string_view s) {
@@ -33,124 +37,23 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool is_one_of(std::string_view word, Cues list) { return std::find(list.begin(), list.end(), word) != list.end(); }
+bool is_one_of(std::string_view word, Cues list) {
+  return std::find(list.begin(), list.end(), word) != list.end();
+}
 
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
-bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
-bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
-bool in_set(std::string_view set, char c) { return set.find(c) != npos; }
-
-// ============================================================ vocabulary
-
-struct Alias {
-  std::string_view word;
-  std::string_view canonical;
-};
-
-// Language names as developers write them → GitHub's language, lower-case.
-constexpr Alias kLanguages[] = {
-    {"c++", "c++"},       {"cpp", "c++"},          {"cxx", "c++"},         {"c#", "c#"},
-    {"csharp", "c#"},     {".net", "c#"},          {"dotnet", "c#"},       {"asp.net", "c#"},
-    {"f#", "f#"},         {"fsharp", "f#"},        {"go", "go"},           {"golang", "go"},
-    {"rust", "rust"},     {"rustlang", "rust"},    {"python", "python"},   {"python3", "python"},
-    {"py", "python"},     {"javascript", "javascript"}, {"js", "javascript"}, {"node", "javascript"},
-    {"nodejs", "javascript"}, {"node.js", "javascript"}, {"ecmascript", "javascript"},
-    {"typescript", "typescript"}, {"ts", "typescript"}, {"java", "java"}, {"kotlin", "kotlin"},
-    {"scala", "scala"},   {"swift", "swift"},      {"ruby", "ruby"},       {"php", "php"},
-    {"perl", "perl"},     {"lua", "lua"},          {"haskell", "haskell"}, {"elixir", "elixir"},
-    {"erlang", "erlang"}, {"clojure", "clojure"},  {"dart", "dart"},       {"julia", "julia"},
-    {"zig", "zig"},       {"nim", "nim"},          {"ocaml", "ocaml"},     {"groovy", "groovy"},
-    {"fortran", "fortran"}, {"cobol", "cobol"},    {"solidity", "solidity"}, {"crystal", "crystal"},
-    {"elm", "elm"},       {"shell", "shell"},      {"bash", "shell"},      {"powershell", "powershell"},
-    {"objective-c", "objective-c"}, {"objc", "objective-c"}, {"obj-c", "objective-c"},
-    {"assembly", "assembly"}, {"matlab", "matlab"}, {"c", "c"},            {"r", "r"},
-};
-
-// Words that imply a language when none is named ("rust crates").
-constexpr Alias kLanguageHints[] = {
-    {"crate", "rust"}, {"crates", "rust"}, {"gem", "ruby"},    {"gems", "ruby"},    {"npm", "javascript"},
-    {"pypi", "python"}, {"pip", "python"}, {"nuget", "c#"},    {"flutter", "dart"},
-};
-
-// "go" is a verb before these words or after these ones.
-constexpr std::string_view kGoVerbNext[] = {"to",   "through", "back", "ahead", "over", "with", "for",  "about",
-                                            "wrong", "away",   "into", "on",    "up",   "down", "out",  "from",
-                                            "further", "deeper", "beyond", "via", "there", "here", "home"};
-constexpr std::string_view kGoVerbPrevious[] = {"let's", "lets", "to",    "will",  "can",   "should", "must", "i",
-                                                "we",    "you",  "they",  "please", "don't", "dont",  "would", "could",
-                                                "might", "gonna", "wanna", "ready"};
-// One-letter languages (C, R) only count next to these words.
-constexpr std::string_view kLetterLanguagePrevious[] = {"in", "written", "using", "pure", "plain", "ansi", "modern",
-                                                        "for", "with", "use"};
-constexpr std::string_view kLetterLanguageNext[] = {
-    "library", "libraries", "lib",      "libs",      "framework", "frameworks", "project",  "projects",
-    "repo",    "repos",     "repositories", "code",  "compiler",  "compilers",  "program",  "programs",
-    "package", "packages",  "implementation", "implementations", "bindings", "header", "headers", "api",
-    "tools",   "developers", "programmers", "source", "files", "file", "language", "codebase"};
-
-// File extensions that make a token a path ("router.cpp", "lib/bar.py").
-constexpr std::string_view kSourceExtensions[] = {
-    "c",    "h",    "cc",    "cpp",   "cxx",  "hpp",  "hh",    "hxx",   "ipp",   "inl",  "rs",    "go",
-    "py",   "pyi",  "js",    "mjs",   "cjs",  "jsx",  "ts",    "tsx",   "java",  "kt",   "kts",   "scala",
-    "rb",   "php",  "cs",    "fs",    "swift", "mm",  "lua",   "pl",    "pm",    "sh",   "bash",  "zsh",
-    "ps1",  "jl",   "ex",    "exs",   "erl",  "hs",   "ml",    "mli",   "clj",   "dart", "zig",   "nim",
-    "vue",  "svelte", "css", "scss",  "sass", "less", "html",  "htm",   "xml",   "json", "yaml",  "yml",
-    "toml", "ini",  "cfg",   "conf",  "md",   "rst",  "txt",   "sql",   "proto", "gradle", "cmake", "mk",
-    "lock", "tf",   "sol",   "asm",   "ipynb", "graphql", "gql", "csv", "env",  "properties", "sbt", "mod",
-    "sum",  "nix",  "bzl",   "bazel", "cabal", "r"};
-// Files with no extension.
-constexpr std::string_view kPlainFileNames[] = {"Makefile", "Dockerfile",  "Gemfile", "Rakefile", "Jenkinsfile",
-                                                "Procfile", "Vagrantfile", "Justfile", "LICENSE", "README",
-                                                "CODEOWNERS", "BUILD", "WORKSPACE", ".gitignore", ".env",
-                                                ".dockerignore", ".editorconfig", ".clang-format"};
-// "x.js" names that are projects, not files.
-constexpr std::string_view kJsProjects[] = {"node", "next",     "vue",    "nuxt",   "three",   "d3",     "chart",
-                                            "express", "react", "ember",  "backbone", "angular", "socket", "p5",
-                                            "moment", "pixi",   "babylon", "fabric", "video",   "paper",  "phaser",
-                                            "highlight", "marked", "knockout", "meteor", "nest", "solid", "alpine",
-                                            "preact", "electron", "deno", "anime", "brain", "tensorflow", "ml5"};
-// Dotted words that are domains, not code ("socket.io").
-constexpr std::string_view kDomainEndings[] = {"com", "org", "net", "io", "dev", "ai", "co", "app", "sh", "me"};
-// First directories that make "a/b" a path, not a repository.
-constexpr std::string_view kDirectoryNames[] = {
-    "src",       "lib",     "libs",      "include", "inc",      "cmd",      "pkg",       "internal", "app",
-    "apps",      "test",    "tests",     "testing", "spec",     "specs",    "docs",      "doc",      "scripts",
-    "script",    "config",  "configs",   "conf",    "bin",      "examples", "example",   "packages", "modules",
-    "components", "utils",  "util",      "helpers", "api",      "server",   "client",    "core",     "common",
-    "shared",    "vendor",  "third_party", "assets", "public",  "static",   "build",     "dist",     "source",
-    "sources",   "crates",  "benches",   "bench",   ".github",  "frontend", "backend",   "ui",       "services",
-    "service",   "models",  "controllers", "views", "routes",   "handlers", "migrations", "db",     "data",
-    "resources", "res",     "main",      "node_modules", "cmake", "deps",   "external",  "plugins", "tools",
-    "web",       "www",     "templates", "styles",  "css",      "js",       "ts",        "images",   "proto",
-    "cli",       "tools",   "hooks",     "store",   "stores",   "pages",    "layouts",   "middleware", "agent",
-    "http",      "llm",     "net",       "io",      "sys",      "kernel",   "drivers",   "fs",       "mm"};
-// "a/b" pairs that are plain words.
-constexpr std::string_view kWordPairs[] = {"and/or",  "either/or",   "he/she",      "his/her",  "yes/no",
-                                           "on/off",  "true/false",  "read/write",  "input/output", "client/server",
-                                           "frontend/backend", "front/back", "pros/cons", "i/o",   "tcp/ip",
-                                           "ci/cd",   "ui/ux",       "a/b",         "w/o",      "n/a"};
-constexpr std::string_view kContractions[] = {"what's", "it's",  "that's", "let's", "where's", "who's",
-                                              "here's", "there's", "he's", "she's", "how's"};
-
-constexpr std::pair<std::string_view, int> kNumberWords[] = {
-    {"one", 1},    {"two", 2},      {"three", 3},    {"four", 4},   {"five", 5},     {"six", 6},
-    {"seven", 7},  {"eight", 8},    {"nine", 9},     {"ten", 10},   {"eleven", 11},  {"twelve", 12},
-    {"fifteen", 15}, {"twenty", 20}, {"thirty", 30}, {"fifty", 50}, {"hundred", 100}, {"dozen", 12},
-    {"couple", 2}};
-
-// Cue words worth correcting when misspelt by one letter ("serch", "pyhton").
-// Words one edit away from other English words (change/chance, swift/shift) are left out.
-constexpr std::string_view kCorrectable[] = {
-    "search",     "analyze",    "analyse",      "analysis",     "library",     "libraries",  "framework",
-    "frameworks", "repository", "repositories", "dependency",   "dependencies", "depends",   "language",
-    "languages",  "structure",  "contributors", "contributor",  "compare",     "python",     "javascript",
-    "typescript", "golang",     "summarize",    "summarise",    "summary",     "history",    "hotspots",
-    "hotspot",    "symbols",    "imports",      "import",       "popular",     "starred",    "updated",
-    "recently",   "project",    "projects",     "codebase",     "packages",    "package",    "together",
-    "functions",  "function",   "classes",      "commits",      "kotlin",      "haskell",    "elixir"};
+bool is_alnum(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
+bool is_space(char c) {
+  return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
+bool in_set(std::string_view set, char c) {
+  return set.find(c) != npos;
+}
 
 // At most one insertion, deletion, substitution or swap of neighbours apart.
 bool one_edit_apart(std::string_view a, std::string_view b) {
@@ -193,13 +96,19 @@ using Tokens = std::vector<Token>;
 
 Token make_token(Kind kind, std::string value) {
   switch (kind) {
-    case Kind::repository: return {kind, "<repo>", std::move(value)};
-    case Kind::path: return {kind, "<path>", std::move(value)};
-    case Kind::code: return {kind, "<code>", std::move(value)};
-    case Kind::quoted: return {kind, "<quote>", std::move(value)};
-    case Kind::comma: return {kind, ",", ","};
+    case Kind::repository:
+      return {kind, "<repo>", std::move(value)};
+    case Kind::path:
+      return {kind, "<path>", std::move(value)};
+    case Kind::code:
+      return {kind, "<code>", std::move(value)};
+    case Kind::quoted:
+      return {kind, "<quote>", std::move(value)};
+    case Kind::comma:
+      return {kind, ",", ","};
     case Kind::number:
-    case Kind::word: break;
+    case Kind::word:
+      break;
   }
   return {kind, lower(value), std::move(value)};
 }
@@ -300,8 +209,7 @@ bool is_file_name(std::string_view s) {
   auto ext = extension_of(s);
   if (ext.empty() || !is_one_of(ext, kSourceExtensions)) return false;
   auto stem = s.substr(0, s.rfind('.'));
-  if (!std::all_of(stem.begin(), stem.end(), [](char c) { return is_alnum(c) || in_set("_.-", c); }))
-    return false;
+  if (!std::all_of(stem.begin(), stem.end(), [](char c) { return is_alnum(c) || in_set("_.-", c); })) return false;
   return !(ext == "js" && is_one_of(lower(stem), kJsProjects));
 }
 
@@ -393,8 +301,7 @@ std::string take_line_suffix(std::string path, QuestionEntities* e = nullptr) {
 
 void add_repository(Reading& r, std::string name) {
   if (name.ends_with(".git")) name.resize(name.size() - 4);
-  if (std::find(r.entities.repositories.begin(), r.entities.repositories.end(), name) ==
-      r.entities.repositories.end())
+  if (std::find(r.entities.repositories.begin(), r.entities.repositories.end(), name) == r.entities.repositories.end())
     r.entities.repositories.push_back(name);
   r.tokens.push_back(make_token(Kind::repository, std::move(name)));
 }
@@ -459,14 +366,18 @@ void add_words(std::string_view s, Reading& r) {
       word.clear();
     };
     for (char c : p) {
-      if (is_alnum(c) || c == '\'') word += c;
-      else flush_word();
+      if (is_alnum(c) || c == '\'')
+        word += c;
+      else
+        flush_word();
     }
     flush_word();
   };
   for (char c : s) {
-    if (in_set("/,;:()[]|=&", c)) flush_piece();
-    else piece += c;
+    if (in_set("/,;:()[]|=&", c))
+      flush_piece();
+    else
+      piece += c;
   }
   flush_piece();
 }
@@ -481,8 +392,10 @@ void add_chunk(const Chunk& chunk, Reading& r) {
     r.tokens.push_back(make_token(Kind::quoted, core));
   } else if (!chunk.quoted && add_url(core, r)) {
   } else if (auto kind = classify_slashed(take_line_suffix(core), r.talks_about_files); kind != Slashed::neither) {
-    if (kind == Slashed::repository) add_repository(r, core);
-    else add_path(r, core);
+    if (kind == Slashed::repository)
+      add_repository(r, core);
+    else
+      add_path(r, core);
   } else if (language_alias(lower(core), kLanguages)) {
     r.tokens.push_back(make_token(Kind::word, core));
   } else if (is_file_name(take_line_suffix(core))) {
@@ -553,246 +466,16 @@ std::size_t find_any(const Tokens& t, Cues cues, Span span = {}) {
   return best;
 }
 
-bool has_any(const Tokens& t, Cues cues, Span span = {}) { return find_any(t, cues, span) != npos; }
-
-// ------------------------------------------------------------ cue tables
-
-constexpr std::string_view kThisRepositoryCues[] = {
-    "this|my|our|current|local repo|repos|repository|project|codebase|workspace|checkout|code|source",
-    "this|my|our program|app|application|service|library|tool",
-    "this|my|our code base", "locally", "in here"};
-constexpr std::string_view kTheRepositoryCues[] = {"the repo|repository|project|codebase|workspace",
-                                                   "the code base", "the source code"};
-
-constexpr std::string_view kSmallTalkWords[] = {
-    "hi",     "hello", "hey",     "hiya",    "yo",      "howdy",   "greetings", "there",  "thanks",  "thank",
-    "you",    "so",    "much",    "a",       "lot",     "very",    "thx",       "ty",     "cheers",  "bye",
-    "goodbye", "see",  "ya",      "later",   "good",    "morning", "afternoon", "evening", "night",  "day",
-    "have",   "nice",  "great",   "ok",      "okay",    "cool",    "awesome",   "perfect", "that's", "thats",
-    "that",   "it",    "was",     "is",      "all",     "for",     "your",      "help",    "helped", "helpful",
-    "np",     "welcome", "sup",   "got",     "understood", "alright", "fine",   "sure",    "appreciate",
-    "appreciated", "it's", "amazing", "wonderful", "excellent", "brilliant", "lol", "haha", "wow", "again",
-    "and",    "really", "super",  "useful",  "done",    "now",     "bro",       "mate",    "guys",   "folks",
-    "morning", "gm",   "gn",      "take",    "care",    "k",       "kk",        "yes",     "no",     "yeah",
-    "nope",   "indeed", "great", ",",       "oh",      "i",       "see",       "works",   "worked", "everyone"};
-constexpr std::string_view kCapabilityCues[] = {
-    "what can you do|help", "who are you", "what are you", "what do you do", "able to", "help me with",
-    "your capabilities", "how can you help", "what can i ask", "help $", "what tools do you"};
-
-// General knowledge: answered from what the model knows, when the question
-// names nothing in a repository.
-constexpr std::string_view kGeneralCues[] = {
-    "explain",     "what is|was a|an",   "what's a|an", "what is the difference|point|purpose",
-    "what's the difference|point", "difference|differences between", "how does|do|can|should|would i|you|one",
-    "how does|do", "how to",      "why",              "when should|would|do",  "should i",
-    "what does * stand",          "what are the pros|advantages|benefits|differences|drawbacks",
-    "define",      "meaning of",  "pros and cons",    "is it|there a good idea", "best practice|practices",
-    "best way|ways|approach", "how can|should i"};
-
-// "What does "idempotent" mean?": general even with a quoted word.
-constexpr std::string_view kDefinitionCues[] = {"what does|do * mean", "what does|do <quote> mean", "meaning of",
-                                                "definition of the term|word"};
-
-constexpr std::string_view kLanguagesCues[] = {"language*", "written in", "lines of code", "loc", "sloc",
-                                               "mostly", "breakdown", "how big", "size of"};
-constexpr std::string_view kStructureCues[] = {"structur*", "layout",       "laid out", "organized|organised",
-                                               "organization|organisation", "director*", "folder*", "tree",
-                                               "architecture", "skeleton", "top level", "file layout",
-                                               "module|modules|components|parts", "biggest|largest files|modules",
-                                               "file sizes"};
-constexpr std::string_view kDependenciesCues[] = {"depend*", "dependanc*", "deps", "requirements", "third party",
-                                                  "manifest*",
-                                                  "packages|libraries|crates|modules|frameworks|tools|gems does|do",
-                                                  "what|which packages|libraries|crates|frameworks|tools|gems"};
-constexpr std::string_view kSymbolsCues[] = {"symbol*",       "function|functions", "class|classes", "method|methods",
-                                             "struct|structs", "types",             "interfaces",    "traits",
-                                             "enums",          "declarations",      "definitions",   "api surface",
-                                             "public api",     "exported",          "entry points"};
-constexpr std::string_view kHistoryCues[] = {
-    "hotspot*", "hot spot|spots", "contribut*", "commit*", "history", "what's new", "what is new", "latest changes", "churn", "author|authors|authored",
-    "who wrote", "maintainer*", "change|changes|changed|modified|edited|touched the most",
-    "change|changes|changed|modified|edited|touched most", "most changed|modified|edited|touched|active",
-    "activity", "blame", "recent changes", "changed recently", "who works|worked on", "main developers",
-    "bus factor", "git log", "maintain|maintains", "maintained by", "changed recently|lately",
-    "what changed", "recent|latest|last commit|commits", "hot files|paths", "hottest", "last changed|modified|touched",
-    "who owns", "owner|owners of", "who touched|changed|modified|edited"};
-constexpr std::string_view kSummaryCues[] = {"summar*", "sum up", "purpose", "readme", "describe", "description",
-                                             "about $", "what does <repo> do",
-                                             "what does this|the|my|our repo|repository|project|codebase do",
-                                             "what is this|the repo|repository|project|codebase $",
-                                             "what's this|the repo|repository|project|codebase $"};
-// Asks about a repository without naming an aspect: all aspects.
-constexpr std::string_view kAnalyzeCues[] = {"analy*",  "tell me about", "overview", "inspect", "look at",
-                                             "examine", "review",        "report",   "details", "info",
-                                             "information", "everything", "what is <repo>", "what's <repo>", "look into",
-                                             "check out", "audit",       "explain",  "about",    "understand"};
-// Repository aspects no other tool answers: "." even without "this repo".
-constexpr std::string_view kWorkspaceOnlyCues[] = {"hotspot*", "hot spot|spots", "contributor*", "churn",
-                                                   "commit history", "who wrote", "bus factor",
-                                                   "recent|latest|last commit|commits", "commit log",
-                                                   "changed recently|lately", "what changed", "who maintains",
-                                                   "hot files|paths", "hottest", "last changed|modified|touched",
-                                                   "top level", "directory|folder structure|layout",
-                                                   "languages|language used|breakdown|statistics|stats",
-                                                   "what|which languages are|is used", "our dependencies",
-                                                   "who owns", "who touched|changed|modified|edited",
-                                                   "the * folder|directory"};
-
-constexpr std::string_view kCompareCues[] = {"compar*", "vs", "versus", "differ*", "better", "bigger", "smaller",
-                                             "against", "which one"};
-constexpr std::string_view kSharedCues[] = {"in common", "common", "share*", "overlap*", "both", "intersect*",
-                                            "same"};
-// "What do A and B have in common?" with no aspect named: their dependencies.
-constexpr std::string_view kInCommonCues[] = {"in common", "share|shares|shared|sharing", "overlap*", "intersect*"};
-constexpr std::string_view kCochangeCues[] = {
-    "change|changes|changed|changing|modified|edited|committed|updated|touched|evolve|evolved together",
-    "change|changes|changed|changing|modified|edited|committed|updated|touched along|alongside",
-    "change|changes|changed|changing|modified|edited|committed|updated|touched with <path>",
-    "co change|changes|changed|changing", "cochange*", "coupled", "coupling", "in tandem",
-    "when they|i|you|we|people change|modify|edit|touch", "other files * change|changes|changed"};
-constexpr std::string_view kImportGraphCues[] = {
-    "import|imports|include|includes|module|dependency graph", "who imports what", "module dependencies",
-    "internal dependencies", "import structure", "imports between",
-    "how are the files|modules connected|related|linked"};
-constexpr std::string_view kDependentsCues[] = {"dependents", "importers", "reverse depend*", "break|breaks|broken",
-                                                "breaking", "affect*", "impact*", "blast radius", "ripple",
-                                                "what else", "consumers",
-                                                "if i change|modify|edit|touch|update|rename|remove|delete|refactor",
-                                                "need to update|change|modify|recompile|rebuild", "who would|will notice"};
-constexpr std::string_view kRelationVerbs[] = {"import|imports|imported|importing", "include|includes|included",
-                                               "depend|depends|depended|depending", "use|uses|used|using",
-                                               "require|requires|required|requiring", "rely|relies|relying",
-                                               "reference|references|referenced|referencing"};
-// Nouns of a file's own imports: "the imports of F".
-constexpr std::string_view kOwnImportsNouns[] = {"imports", "includes", "dependencies", "requirements", "deps"};
-constexpr std::string_view kRelatedCues[] = {"related|connected|linked to|with"};
-// Words after a relationship verb that are not a package: "import graph".
-constexpr std::string_view kNotPackages[] = {"graph", "structure", "tree", "map", "statements", "statement",
-                                             "order", "cycles", "cycle", "chain", "chains"};
-constexpr std::string_view kFocusNouns[] = {"module", "package", "crate", "library", "file", "component", "header"};
-
-constexpr std::string_view kReadCues[] = {"show", "open", "read", "print", "cat", "display", "view",
-                                          "what's in", "what is in", "contents", "content", "look at", "see",
-                                          "dump", "source of", "lines", "line", "give me", "paste"};
-
-constexpr std::string_view kCodeCues[] = {
-    "where is|are|was|were|do|does|did", "where's", "who|what calls|invokes|references", "callers", "call sites",
-    "called from|by", "calling", "usages", "usage of", "uses of", "references to", "occurrences", "instances of",
-    "definition of", "implementation of", "grep", "mention*",
-    "search|find|look in|through|the code|codebase|source|sources", "search code", "in the code|codebase|source",
-    "in which file", "which file", "find where", "look up",
-    "which|what function|functions|method|methods|class|classes|struct|type",
-    "implemented|handled|implement|implements|handle|handles", "todo|todos|fixme|fixmes",
-    "the code|source for|of"};
-constexpr std::string_view kCodeKindWords[] = {"class", "struct", "function", "func", "fn", "method", "type",
-                                               "enum", "interface", "trait", "variable", "var", "constant",
-                                               "const", "macro", "symbol", "def", "field", "property",
-                                               "constructor", "namespace", "typedef"};
-constexpr std::string_view kCodeTargetSkip[] = {
-    "the",   "a",      "an",       "this",     "that",    "is",      "are",       "was",      "were",     "do",
-    "does",  "did",    "we",       "i",        "you",     "it",      "our",       "my",       "defined",  "declared",
-    "implemented", "used", "called", "handled", "set",    "read",    "written",   "created",  "located",  "for",
-    "of",    "to",     "in",       "on",       "at",      "all",     "every",     "any",      "each",     "where",
-    "who",   "what",   "which",    "file",     "files",   "code",    "codebase",  "repo",     "project",  "calls",
-    "call",  "handle", "use",      "uses",     "find",    "search",  "grep",      "look",     "up",       "usages",
-    "references", "occurrences", "callers", "string", "text", "word", "regex", "pattern", "mentions", "mention",
-    "instances", "definition", "implementation", "env",  "initialized", "initialised", "invoked", "invoke",
-    "source", "sources", "through", "for", "can", "get", "gets", "got", "me", "show", "tell", "which", "there",
-    "places", "place", "lines", "line", "contains", "containing", "contain", "thing", "things", "declare",
-    "define", "implement", "usage", "uses", "from", "by", "happen", "happens", "done", "live", "lives", "sit",
-    "sits", "exactly", "actually", "assigned", "raised", "thrown", "logged", "checked", "where's", "who's",
-    "what's", "repository", "repositories", "workspace", "module", "modules", "how", "why", "when", "functions",
-    "methods", "classes", "implements", "handles", "comments", "comment", "usages", "exported", "public",
-    "available", "exposed", "and", "or", "not", "but", "most", "some", "important"};
-
-constexpr std::string_view kGithubCodeWords[] = {"code", "examples", "example", "snippets", "snippet", "usages",
-                                                 "calls", "call", "calling", "uses"};
-constexpr std::string_view kRegexCues[] = {"regex*", "regular expression*", "pattern"};
-
-constexpr std::string_view kSearchVerbs[] = {
-    "find|finds|finding|search|searching|serach|seach|searh|saerch|fnd", "look|looking for", "recommend*",
-    "suggest*", "any good", "are there", "is there", "i need|want", "need a|an|some", "list", "show me",
-    "show", "give me", "what are some|the", "top", "best", "popular", "alternative|alternatives", "similar to",
-    "github", "discover", "explore", "browse"};
-// Verbs that ask for a GitHub search even in a question that mentions this repository.
-constexpr std::string_view kExplicitSearchVerbs[] = {
-    "find|finds|finding|search|searching|serach|seach|searh|saerch|fnd", "look|looking for", "recommend*",
-    "suggest*", "github", "discover", "explore", "browse", "alternative|alternatives", "similar to"};
-constexpr std::string_view kAlternativeCues[] = {"alternative|alternatives", "similar to", "like <repo>",
-                                                 "instead of", "replacement|replacements for"};
-constexpr std::string_view kListingNouns[] = {
-    "librar*", "lib",       "libs",      "framework*", "repos",      "repositories", "project|projects",
-    "tool|tools", "crate*",  "gem|gems",  "package|packages", "module|modules", "plugin*", "engine*", "sdk*",
-    "client|clients", "server|servers", "implementation*", "parser*", "router*", "orm|orms", "bundler*",
-    "emulator*", "generator*", "alternative*", "starter*", "template*", "boilerplate*", "database*", "apps"};
-// Words that say nothing about what to search for.
-constexpr std::string_view kSearchFiller[] = {
-    "find",      "finds",     "finding",   "search",     "searching", "serach",   "seach",      "searh",
-    "saerch",    "fnd",       "look",      "looking",    "for",       "me",       "show",       "list",
-    "get",       "give",      "recommend", "recommended", "recommendation", "recommendations", "suggest",
-    "suggested", "suggestion", "suggestions", "please",  "can",       "could",    "would",      "you",
-    "i",         "i'm",       "im",        "we",         "need",      "want",     "what",       "what's",
-    "which",     "who",       "are",       "is",         "there",     "any",      "some",       "a",
-    "an",        "the",       "good",      "great",      "best",      "top",      "nice",       "cool",
-    "about",     "on",        "of",        "to",         "in",        "with",     "that",       "those",
-    "these",     "written",   "using",     "use",        "used",      "uses",     "based",      "built",
-    "sort",       "sorted",    "sorting",  "by",         "order",
-    "ordered",   "limit",     "results",   "result",     "first",     "most",     "more",       "popular",
-    "popularity", "starred",  "stars",     "star",       "forks",     "forked",   "fork",       "updated",
-    "update",    "recently",  "recent",    "newest",     "latest",    "new",      "maintained", "actively",
-    "active",    "well",      "known",     "famous",     "github",    "repos",    "repo",       "repositories",
-    "repository", "projects", "project",   "libraries",  "library",   "libs",     "lib",        "packages",
-    "package",   "crates",    "crate",     "gems",       "gem",       "open",     "source",     "and",
-    "or",        "also",      "few",       "several",    "many",      "all",      "really",     "very",
-    "highly",    "rated",     "highest",   "trending",   "other",     "do",       "does",       "exist",
-    "exists",    "available", "options",   "option",     "ones",      "one",      "my",         "our",
-    "have",      "has",       "implemented", "count",    "descending", "desc",    "fresh",      "discover",
-    "explore",   "browse",    "similar",   "some",       "it",
-    "them",      "their",     "its",       "from",       "at",        "be",       "should",     "must",
-    "written",   "any",       "there's",   "it's",       "need",      "npm",      "pypi",       "pip",
-    "nuget",     "here",      ",",         "relevant",   "relevance", "match",    "couple",     "dozen",
-    "hey",       "hi",        "hello",     "thanks",     "over",      "than",     "least",      "this",
-    "codebase",  "workspace", "current",   "get",        "i'd",       "like",     "just",       "maybe",
-    "up",        "programming", "depend",   "depends",    "depending", "rely",     "relies"};
-constexpr std::string_view kLimitPrevious[] = {"top", "first", "limit", "show", "list", "find", "give", "get",
-                                               "me", "the", "only", "fetch", "return", "search", "best"};
-constexpr std::string_view kLimitNext[] = {"most",  "best",  "top",       "popular",   "results",  "result",
-                                           "repos", "repositories", "projects", "libraries", "libs", "frameworks",
-                                           "tools", "packages", "crates",   "gems",      "options",  "picks",
-                                           "newest", "latest", "recently",  "actively",  "starred",  "forked"};
-
-struct SortCues {
-  std::string_view sort;
-  Cues cues;
-};
-constexpr std::string_view kForksCues[] = {"most forked", "forks", "forked", "fork count"};
-constexpr std::string_view kUpdatedCues[] = {"recently updated", "updated recently", "newest", "latest", "most recent",
-                                             "recent", "recently", "actively maintained", "maintained", "active",
-                                             "updated", "fresh", "last updated", "newer first"};
-constexpr std::string_view kStarsCues[] = {"most starred", "most stars", "starred", "stars", "popular",
-                                           "popularity", "well known", "famous", "top rated", "highly rated",
-                                           "highest rated", "trending", "star count"};
-constexpr std::string_view kBestMatchCues[] = {"best match", "most relevant", "relevance"};
-const SortCues kSorts[] = {
-    {"forks", kForksCues}, {"updated", kUpdatedCues}, {"stars", kStarsCues}, {"best-match", kBestMatchCues}};
-
-// "find X and analyze the top 3": the part after the search.
-constexpr std::string_view kFollowUpVerbs[] = {"analy*", "summar*", "compar*", "inspect", "examine", "describe",
-                                               "review", "look",    "show",    "tell",    "give",    "check",
-                                               "explain", "list",   "get",     "fetch",   "open",    "dig"};
-constexpr std::string_view kConnectors[] = {"and", "then", "also", ","};
-constexpr std::string_view kReferents[] = {"top",  "first", "best", "it",   "them",   "each",  "result", "results",
-                                           "one",  "ones",  "hit",  "hits", "winner", "those", "these",  "all",
-                                           "both", "1st",   "winners", "their", "they", "its"};
-constexpr std::string_view kEveryReferent[] = {"them", "each", "all", "those", "these", "results", "ones", "hits",
-                                               "their", "they"};
+bool has_any(const Tokens& t, Cues cues, Span span = {}) {
+  return find_any(t, cues, span) != npos;
+}
 
 // ------------------------------------------------------------ the question
 
 struct Question {
   Tokens tokens;
   QuestionEntities entities;
-  bool this_repository_named = false;  // "this repo", "my project" (not just "the repo")
+  bool this_repository_named = false;    // "this repo", "my project" (not just "the repo")
   std::vector<std::size_t> language_at;  // tokens that name the language
 
   bool names_something() const {
@@ -858,9 +541,9 @@ void find_line_range(const std::string& text, QuestionEntities& e) {
 // A workspace repository's name counts next to a repository word or an
 // analysis verb: "analyze devagent", "the devagent repo".
 void find_workspace_repositories(Question& q, const PlannerContext& context) {
-  static constexpr std::string_view kBefore[] = {"analyze", "analyse", "summarize", "summarise", "compare",
-                                                 "inspect", "examine", "review",    "describe",  "about",
-                                                 "of",      "in",      "vs",        "versus",    "and",  "with"};
+  static constexpr std::string_view kBefore[] = {"analyze", "analyse", "summarize", "summarise", "compare", "inspect",
+                                                 "examine", "review",  "describe",  "about",     "of",      "in",
+                                                 "vs",      "versus",  "and",       "with"};
   static constexpr std::string_view kAfter[] = {"repo", "repository", "project", "codebase", "workspace"};
   auto& t = q.tokens;
   for (std::size_t i = 0; i < t.size(); ++i) {
@@ -880,8 +563,8 @@ Question read_question(std::string_view text, const PlannerContext& context) {
   auto normal = normalise_text(text);
   auto lowered = lower(normal);
   Reading r;
-  static constexpr std::string_view kFileTalk[] = {"file", "line", "import", "includ", "open ", "read",
-                                                   "cat ", "content", "change", "modif", "edit", "show me"};
+  static constexpr std::string_view kFileTalk[] = {"file", "line",    "import", "includ", "open ", "read",
+                                                   "cat ", "content", "change", "modif",  "edit",  "show me"};
   r.talks_about_files = std::any_of(std::begin(kFileTalk), std::end(kFileTalk),
                                     [&](std::string_view w) { return lowered.find(w) != npos; });
   for (const auto& chunk : split_chunks(normal)) add_chunk(chunk, r);
@@ -965,8 +648,8 @@ using RuleResult = std::optional<Plan>;
 
 RuleResult small_talk(const Question& q) {
   if (q.names_something() || q.tokens.empty()) return std::nullopt;
-  bool chit_chat = std::all_of(q.tokens.begin(), q.tokens.end(),
-                               [](const Token& t) { return is_one_of(t.text, kSmallTalkWords); });
+  bool chit_chat =
+      std::all_of(q.tokens.begin(), q.tokens.end(), [](const Token& t) { return is_one_of(t.text, kSmallTalkWords); });
   if (chit_chat || q.has(kCapabilityCues)) return Plan{};
   return std::nullopt;
 }
@@ -991,8 +674,9 @@ struct Focus {
 };
 
 bool names_module(const Token& t) {
+  static constexpr std::string_view kListNouns[] = {"imports", "includes", "dependencies", "requirements", "deps"};
   return t.kind == Kind::word && !is_one_of(t.text, kCodeTargetSkip) && !is_one_of(t.text, kNotPackages) &&
-         !is_one_of(t.text, kOwnImportsNouns);
+         !is_one_of(t.text, kListNouns);
 }
 
 // "the config module", "the module config"
@@ -1034,20 +718,17 @@ std::optional<Focus> relationship_focus(const Question& q) {
 // Imports of the focus, or the files that depend on it? "what does F import"
 // and "imported by F" ask for F's imports; "who imports F" for its dependents.
 std::optional<std::string_view> relationship_kind(const Question& q, std::size_t focus) {
-  static constexpr std::string_view kBy[] = {"by"};
   if (q.has(kCochangeCues)) return "cochange";
   if (q.has(kDependentsCues)) return "dependents";
-  if (q.has(kImportGraphCues) || q.has(kRelatedCues)) return "imports";
+  if (q.has(kImportGraphCues) || q.has(kRelatedCues) || q.has(kOwnImportsCues)) return "imports";
   auto verb = q.find(kRelationVerbs);
   if (verb == npos) return std::nullopt;
-  if (verb > focus) return "imports";
+  if (verb > focus) return "imports";  // "what does F import"
   std::size_t before = focus;
   while (before > 0 && (q.tokens[before - 1].text == "the" || is_one_of(q.tokens[before - 1].text, kFocusNouns)))
     --before;
-  bool by_focus = before > 0 && is_one_of(q.tokens[before - 1].text, kBy);
-  bool own_imports = is_one_of(q.tokens[verb].text, kOwnImportsNouns) && verb + 1 < q.tokens.size() &&
-                     q.tokens[verb + 1].text == "of";
-  return by_focus || own_imports ? "imports" : "dependents";
+  bool by_focus = before > 0 && q.tokens[before - 1].text == "by";  // "which files are imported by F"
+  return by_focus ? "imports" : "dependents";
 }
 
 RuleResult file_relationships(const Question& q) {
@@ -1111,8 +792,9 @@ std::optional<std::string> capitalised_word(const Question& q) {
     const auto& t = q.tokens[i];
     if (!candidate_word(q, i) || t.value == "I" || t.text == "github") continue;
     if (!std::isupper(static_cast<unsigned char>(t.value.front()))) continue;
-    bool capitals_plural = t.value.size() > 2 && t.value.ends_with('s') &&
-                           std::all_of(t.value.begin(), t.value.end() - 1, [](unsigned char c) { return std::isupper(c); });
+    bool capitals_plural =
+        t.value.size() > 2 && t.value.ends_with('s') &&
+        std::all_of(t.value.begin(), t.value.end() - 1, [](unsigned char c) { return std::isupper(c); });
     return capitals_plural ? t.value.substr(0, t.value.size() - 1) : t.value;  // TODOs → TODO
   }
   return std::nullopt;
@@ -1165,13 +847,14 @@ RuleResult code_search(const Question& q) {
   if (!code_named && !q.entities.repositories.empty() && !q.has(kCodeKindWords)) return std::nullopt;
   bool library_search = q.has(kListingNouns) && (q.has(kSearchVerbs) || q.entities.language);
   if (!code_named && library_search) return std::nullopt;  // "look up Swift UI libraries", "libraries that handle X"
-  if (!code_named && q.has(kWorkspaceOnlyCues)) return std::nullopt;                       // "where are the hotspots?"
+  if (!code_named && q.has(kWorkspaceOnlyCues)) return std::nullopt;  // "where are the hotspots?"
   if (cue == npos && q.has(kListingNouns)) return std::nullopt;
   auto target = code_target(q, cue);
   if (!target) return std::nullopt;
   // "where are the dependencies declared in this project?" asks for an aspect.
-  static constexpr std::string_view kAspectNouns[] = {"dependencies", "deps",     "dependency", "languages", "structure",
-                                                      "contributors", "history",  "hotspots",   "symbols",   "manifests"};
+  static constexpr std::string_view kAspectNouns[] = {"dependencies", "deps",         "dependency", "languages",
+                                                      "structure",    "contributors", "history",    "hotspots",
+                                                      "symbols",      "manifests"};
   if (!code_named && is_one_of(lower(*target), kAspectNouns)) return std::nullopt;
   json::object args{{"query", *target}};
   if (q.has(kRegexCues)) args["regex"] = true;
@@ -1185,8 +868,8 @@ RuleResult code_search(const Question& q) {
 // A search for projects: a search verb, or a listing noun with a language or a sort ("rust crates", "popular tools").
 bool asks_search(const Question& q) {
   bool listing = q.has(kListingNouns);
-  bool qualified = q.entities.language.has_value() || std::any_of(std::begin(kSorts), std::end(kSorts),
-                                                                   [&](const SortCues& s) { return q.has(s.cues); });
+  bool qualified = q.entities.language.has_value() ||
+                   std::any_of(std::begin(kSorts), std::end(kSorts), [&](const SortCues& s) { return q.has(s.cues); });
   return q.has(kSearchVerbs) || (listing && qualified);
 }
 
@@ -1212,7 +895,6 @@ std::vector<std::string> repository_targets(const Question& q, bool comparing) {
   if (targets.size() > 10) targets.resize(10);
   return targets;
 }
-
 
 bool contains(const std::vector<std::string>& items, std::string_view item) {
   return std::find(items.begin(), items.end(), item) != items.end();
@@ -1315,7 +997,8 @@ std::string search_words(const Question& q, Span span, std::size_t skip_at, Cues
     if (t.kind == Kind::word && language_alias(t.text, kLanguageHints)) continue;
     static constexpr std::string_view kLanguageWords[] = {"language", "languages", "lang"};
     bool next_to_language = (i > 0 && q.is_language(i - 1)) || (i + 1 < q.tokens.size() && q.is_language(i + 1));
-    if (is_one_of(t.text, kLanguageWords) && next_to_language) continue;  // "language: rust", "the Go language"
+    bool programming = i > 0 && q.tokens[i - 1].text == "programming";
+    if (is_one_of(t.text, kLanguageWords) && (next_to_language || programming)) continue;  // "language: rust"
     if (t.kind == Kind::word && number_value(t.text)) continue;
     static constexpr std::string_view kCounted[] = {"stars", "star", "forks", "contributors", "commits"};
     if (t.kind == Kind::number && i + 1 < span.to && is_one_of(q.tokens[i + 1].text, kCounted)) continue;

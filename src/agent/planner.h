@@ -43,7 +43,7 @@ struct QuestionEntities {
   std::optional<std::string> language;    // the first language named, canonical and lower-case: "c++", "c#", "go"
   std::optional<int> start_line;          // a line range: "lines 10-40", "path:10-40", "#L10-L40", "first 30 lines"
   std::optional<int> end_line;
-  bool this_repository = false;           // "this repo", "my project", "the codebase", ...
+  bool this_repository = false;  // "this repo", "my project", "the codebase", ...
 };
 QuestionEntities extract_entities(std::string_view question, const PlannerContext& context = {});
 

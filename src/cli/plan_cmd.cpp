@@ -50,8 +50,10 @@ void print_listing(const agent::Plan& plan) {
 
 int plan_cmd(const GlobalFlags& flags, const PlanFlags& f) {
   auto plan = agent::plan_builtin(f.question, planner_context(flags));
-  if (f.as_json) std::cout << json::serialize(agent::to_json(plan)) << '\n';
-  else print_listing(plan);
+  if (f.as_json)
+    std::cout << json::serialize(agent::to_json(plan)) << '\n';
+  else
+    print_listing(plan);
   return kExitOk;
 }
 

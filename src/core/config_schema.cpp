@@ -73,6 +73,13 @@ const std::vector<KeySpec>& schema() {
        .help = "On SIGTERM, in-flight requests get this long to finish", .min = 0, .max = 600'000},
       {.name = "server.max_connections", .type = Type::integer, .default_value = "20000",
        .help = "Connections above this are refused with 503", .min = 1, .max = 1'000'000},
+      {.name = "server.sse_heartbeat", .type = Type::duration, .default_value = "10s",
+       .help = "An SSE stream with nothing to send gets a ': ping' comment this often", .min = 100, .max = 600'000},
+      {.name = "server.run_keep", .type = Type::duration, .default_value = "5m",
+       .help = "Finished chat runs stay this long for resume (GET /api/v1/runs/{id}/events)", .min = 0,
+       .max = 86'400'000},
+      {.name = "server.run_max_events", .type = Type::integer, .default_value = "10000",
+       .help = "Events kept per chat run for resume; older ones are dropped", .min = 100, .max = 1'000'000},
 
       // [store]
       {.name = "store.driver", .default_value = "sqlite", .help = "Storage backend",

@@ -4,6 +4,9 @@
 #include "server/server.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
@@ -12,6 +15,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
+
+#include <array>
 
 namespace devagent::server {
 namespace asio = boost::asio;
@@ -46,6 +51,58 @@ Exchange::Exchange(Request& request, beast::tcp_stream& stream, const ServerOpti
   path_ = std::string(target.substr(0, q));
   if (q != std::string_view::npos) query_ = std::string(target.substr(q + 1));
   keep_alive_ = request_.keep_alive() && !closing;
+}
+
+// The read kept pending by watch_client, shared with its coroutine.
+struct Exchange::ClientWatch {
+  explicit ClientWatch(const asio::any_io_executor& executor)
+      : finished_timer(executor, asio::steady_timer::time_point::max()) {}
+  CancelSource gone;
+  std::array<char, 512> scratch{};
+  bool stopping = false;  // stop_watching asked; a read error then is ours, not the peer's
+  bool finished = false;  // the coroutine has returned
+  asio::steady_timer finished_timer;
+};
+
+Exchange::~Exchange() {
+  // A handler that threw before stop_watching: end the read; its coroutine
+  // touches only the shared state afterwards.
+  if (watch_ && !watch_->finished) {
+    watch_->stopping = true;
+    boost::system::error_code ec;
+    stream_.socket().cancel(ec);
+  }
+}
+
+CancelToken Exchange::watch_client() {
+  if (watch_) return watch_->gone.token();
+  watch_ = std::make_shared<ClientWatch>(stream_.get_executor());
+  keep_alive_ = false;  // bytes read while watching are not a next request
+  auto watch = watch_;
+  auto& socket = stream_.socket();
+  auto watcher = [watch, &socket]() -> asio::awaitable<void> {
+    for (;;) {
+      auto [ec, n] = co_await socket.async_read_some(asio::buffer(watch->scratch), tuple_awaitable);
+      if (watch->stopping) break;
+      if (ec) {
+        watch->gone.cancel("client disconnected");
+        break;
+      }
+    }
+    watch->finished = true;
+    watch->finished_timer.cancel();
+  };
+  asio::co_spawn(stream_.get_executor(), std::move(watcher), asio::detached);
+  return watch_->gone.token();
+}
+
+asio::awaitable<void> Exchange::stop_watching() {
+  if (!watch_ || watch_->finished) co_return;
+  watch_->stopping = true;
+  boost::system::error_code ec;
+  stream_.socket().cancel(ec);
+  auto watch = watch_;
+  if (!watch->finished) co_await watch->finished_timer.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
 std::string Exchange::param(std::string_view name) const {

@@ -15,6 +15,7 @@
 #include <boost/json/value.hpp>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -31,6 +32,9 @@ class Exchange {
  public:
   Exchange(Request& request, boost::beast::tcp_stream& stream, const ServerOptions& options,
            std::string request_id, Match match, CancelToken shutdown, bool closing);
+  ~Exchange();
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
 
   const Request& request() const { return request_; }
   std::string_view path() const { return path_; }
@@ -64,6 +68,13 @@ class Exchange {
   boost::asio::awaitable<bool> write(std::string_view data);
   boost::asio::awaitable<bool> end_stream();
 
+  // While a long response is being produced: keeps a read pending on the
+  // connection and cancels the returned token as soon as the peer closes it
+  // (not only at the next write). The connection is closed after this
+  // response. Call stop_watching() before the handler returns.
+  CancelToken watch_client();
+  boost::asio::awaitable<void> stop_watching();
+
   bool responded() const { return status_ != 0; }
   unsigned status() const { return status_; }
   // Whether the connection can serve another request after this one.
@@ -82,6 +93,8 @@ class Exchange {
   unsigned status_ = 0;
   bool keep_alive_ = true;
   bool broken_ = false;
+  struct ClientWatch;
+  std::shared_ptr<ClientWatch> watch_;
 };
 
 // Builds the JSON error document.

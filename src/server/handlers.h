@@ -3,9 +3,12 @@
 #pragma once
 
 #include "server/exchange.h"
+#include "server/runs.h"
 #include "server/server.h"
 
 #include <boost/asio/awaitable.hpp>
+
+#include <chrono>
 
 namespace devagent::server::handlers {
 
@@ -28,4 +31,40 @@ awaitable<void> usage(Services& services, Exchange& ex);
 awaitable<void> providers(Services& services, Exchange& ex);
 // tools_routes.cpp
 awaitable<void> tools(Services& services, Exchange& ex);
+}  // namespace devagent::server::handlers
+
+namespace devagent::server::handlers {
+// The state the chat routes share: the runs, and how streams behave.
+struct ChatState {
+  ChatState(RunOptions options, std::chrono::milliseconds heartbeat_every) : runs(options), heartbeat(heartbeat_every) {}
+  RunRegistry runs;
+  std::chrono::milliseconds heartbeat{10'000};
+  static std::shared_ptr<ChatState> from(const config::Config* config);  // defaults without a config
+};
+// chat_routes.cpp: POST /api/v1/chat (SSE, or one document with stream=false)
+awaitable<void> chat(Services& services, ChatState& state, Exchange& ex);
+// run_routes.cpp: POST /api/v1/runs/{id}/cancel, GET /api/v1/runs/{id}/events (resume)
+awaitable<void> cancel_run(ChatState& state, Exchange& ex);
+awaitable<void> run_events(ChatState& state, Exchange& ex);
+// conversation_routes.cpp: GET /api/v1/conversations, GET and DELETE
+// /api/v1/conversations/{id}, POST /api/v1/messages/{id}/feedback
+awaitable<void> list_conversations(Services& services, Exchange& ex);
+awaitable<void> get_conversation(Services& services, Exchange& ex);
+awaitable<void> delete_conversation(Services& services, Exchange& ex);
+awaitable<void> message_feedback(Services& services, Exchange& ex);
+// sse_stream.cpp: writes a run's events after `after` as SSE until the run
+// ends; false when the client went away first.
+awaitable<bool> stream_run_sse(Exchange& ex, Run& run, std::uint64_t after, std::chrono::milliseconds heartbeat);
+}  // namespace devagent::server::handlers
+
+namespace devagent::server::handlers {
+// web_routes.cpp: the embedded web UI (GET / and GET /assets/{*rest})
+awaitable<void> web_asset(Exchange& ex);
+}  // namespace devagent::server::handlers
+
+namespace devagent::server::handlers {
+// openai_routes.cpp: the OpenAI-compatible API (docs/openai-api.md)
+awaitable<void> openai_chat_completions(Services& services, Exchange& ex);
+awaitable<void> openai_models(Services& services, Exchange& ex);
+awaitable<void> openai_embeddings(Services& services, Exchange& ex);
 }  // namespace devagent::server::handlers

@@ -72,6 +72,32 @@ const std::vector<Migration>& migrations() {
             used_at BIGINT NOT NULL
           );
           CREATE INDEX github_cache_used ON github_cache (used_at);)"},
+      // The chat API's conversations (src/memory/conversations.h); seq
+      // numbers a conversation's messages in order.
+      {5, "conversations",
+       R"(CREATE TABLE conversations (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL
+          );
+          CREATE INDEX conversations_updated ON conversations (updated_at);
+          CREATE TABLE messages (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            content TEXT NOT NULL,
+            run_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            model TEXT NOT NULL,
+            input_tokens BIGINT NOT NULL,
+            output_tokens BIGINT NOT NULL,
+            cost_nanos BIGINT NOT NULL,
+            feedback INTEGER NOT NULL,
+            created_at BIGINT NOT NULL,
+            seq BIGINT NOT NULL
+          );
+          CREATE INDEX messages_conversation ON messages (conversation_id, seq);)"},
   };
   return list;
 }

@@ -3,6 +3,10 @@
 // the matching rules of the evaluation's score-planner (../shared/eval).
 #include "agent/planner.h"
 
+#include "code/code.h"
+#include "support/process.h"
+#include "tools/default_tools.h"
+
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
@@ -75,16 +79,26 @@ TEST(PlannerEntities, Languages) {
     std::optional<std::string> language;
   };
   const Case cases[] = {
-      {"Find C# logging libraries", "c#"},       {"a c++ json library", "c++"},
-      {"cpp game engines", "c++"},               {"golang http routers", "go"},
-      {"Find Go libraries for rate limiting", "go"}, {"markdown parsers in Go", "go"},
-      {"let's go through this", std::nullopt},   {"JS testing frameworks", "javascript"},
-      {"a Node library for emails", "javascript"}, {"Node.js frameworks", "javascript"},
-      {"TS validation libraries", "typescript"}, {"a WebSocket library for .NET", "c#"},
-      {"written in C", "c"},                     {"C libraries for TLS", "c"},
-      {"plan c is better", std::nullopt},        {"objective-c networking", "objective-c"},
-      {"F# web libraries", "f#"},                {"rust crates for http", "rust"},
-      {"ruby gems for auth", "ruby"},            {"Python3 scripts", "python"},
+      {"Find C# logging libraries", "c#"},
+      {"a c++ json library", "c++"},
+      {"cpp game engines", "c++"},
+      {"golang http routers", "go"},
+      {"Find Go libraries for rate limiting", "go"},
+      {"markdown parsers in Go", "go"},
+      {"let's go through this", std::nullopt},
+      {"JS testing frameworks", "javascript"},
+      {"a Node library for emails", "javascript"},
+      {"Node.js frameworks", "javascript"},
+      {"TS validation libraries", "typescript"},
+      {"a WebSocket library for .NET", "c#"},
+      {"written in C", "c"},
+      {"C libraries for TLS", "c"},
+      {"plan c is better", std::nullopt},
+      {"objective-c networking", "objective-c"},
+      {"F# web libraries", "f#"},
+      {"rust crates for http", "rust"},
+      {"ruby gems for auth", "ruby"},
+      {"Python3 scripts", "python"},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(extract_entities(c.text).language, c.language) << c.text;
@@ -98,10 +112,14 @@ TEST(PlannerEntities, LineRanges) {
     std::optional<int> end;
   };
   const Case cases[] = {
-      {"show me src/main.rs lines 10-40", 10, 40},         {"print lines 100 to 150 of include/x.h", 100, 150},
-      {"line 10 through 40 of a.cpp", 10, 40},             {"show src/server/router.cpp:40-80", 40, 80},
-      {"display lines 5\u201325 in app/models/user.rb", 5, 25}, {"Show the first 30 lines of README.md", 1, 30},
-      {"cat src/core/log.cpp from line 20 to line 60", 20, 60}, {"Print src/core/json.h from line 5", 5, std::nullopt},
+      {"show me src/main.rs lines 10-40", 10, 40},
+      {"print lines 100 to 150 of include/x.h", 100, 150},
+      {"line 10 through 40 of a.cpp", 10, 40},
+      {"show src/server/router.cpp:40-80", 40, 80},
+      {"display lines 5\u201325 in app/models/user.rb", 5, 25},
+      {"Show the first 30 lines of README.md", 1, 30},
+      {"cat src/core/log.cpp from line 20 to line 60", 20, 60},
+      {"Print src/core/json.h from line 5", 5, std::nullopt},
       {"what is at line 120 of src/server.cpp", 110, 130},
   };
   for (const auto& c : cases) {
@@ -203,8 +221,10 @@ std::string words(const json::value& v) {
     word.clear();
   };
   for (char c : lower(as_text(v))) {
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '#' || c == '_') word += c;
-    else flush();
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '#' || c == '_')
+      word += c;
+    else
+      flush();
   }
   flush();
   return out;
@@ -296,8 +316,8 @@ std::vector<Labelled> load_cases() {
   while (std::getline(in, line)) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     auto o = json::parse(line).as_object();
-    cases.push_back({std::string(o.at("id").as_string()), std::string(o.at("query").as_string()),
-                     o.at("accept").as_array()});
+    cases.push_back(
+        {std::string(o.at("id").as_string()), std::string(o.at("query").as_string()), o.at("accept").as_array()});
   }
   return cases;
 }
@@ -308,59 +328,46 @@ TEST(PlannerCases, ScoreAtLeast95Percent) {
   std::size_t passed = 0;
   for (const auto& c : cases) {
     auto tasks = to_json(plan_builtin(c.query)).at("tasks").as_array();
-    if (passes(c.accept, tasks)) ++passed;
-    else std::cout << "FAIL " << c.id << " '" << c.query << "' -> " << json::serialize(tasks) << '\n';
+    if (passes(c.accept, tasks))
+      ++passed;
+    else
+      std::cout << "FAIL " << c.id << " '" << c.query << "' -> " << json::serialize(tasks) << '\n';
   }
   double pct = 100.0 * static_cast<double>(passed) / static_cast<double>(cases.size());
   std::cout << "planner: " << passed << '/' << cases.size() << " passed (" << pct << "%)\n";
   EXPECT_GE(pct, 95.0);
 }
 
-// Arguments the tools' schemas accept (docs/agents.md).
-void expect_valid_arguments(const Task& t, const std::string& query) {
-  static const std::set<std::string> kAspects{"languages", "structure", "dependencies", "symbols", "history", "summary"};
-  static const std::set<std::string> kKinds{"imports", "dependencies", "dependents", "cochange", "shared_dependencies"};
-  static const std::set<std::string> kSorts{"best-match", "stars", "forks", "updated"};
-  const auto& a = t.arguments;
-  auto string_in = [&](const char* key, const std::set<std::string>& allowed) {
-    if (const auto* v = a.if_contains(key)) {
-      EXPECT_TRUE(v->is_string() && allowed.count(std::string(v->as_string()))) << query << ": " << key;
-    }
-  };
-  if (t.tool == "searchGitHub") {
-    EXPECT_TRUE(a.contains("query") && a.at("query").is_string() && !a.at("query").as_string().empty()) << query;
-    string_in("sort", kSorts);
-    string_in("type", {"repositories", "code"});
-    if (const auto* limit = a.if_contains("limit")) {
-      EXPECT_TRUE(limit->is_int64() && limit->as_int64() >= 1 && limit->as_int64() <= 100) << query;
-    }
-  } else if (t.tool == "analyzeRepository") {
-    EXPECT_TRUE(a.contains("repository")) << query;
-    if (const auto* aspects = a.if_contains("aspects")) {
-      for (const auto& v : aspects->as_array()) {
-        EXPECT_TRUE(kAspects.count(std::string(v.as_string()))) << query;
-      }
-    }
-  } else if (t.tool == "findRelationships") {
-    string_in("kind", kKinds);
-    EXPECT_TRUE(a.contains("kind")) << query;
-    auto n = a.at("repositories").as_array().size();
-    EXPECT_TRUE(n >= 1 && n <= 10) << query;
-  } else if (t.tool == "searchCode") {
-    EXPECT_TRUE(a.contains("query") && !a.at("query").as_string().empty()) << query;
-  } else if (t.tool == "readFile") {
-    EXPECT_TRUE(a.contains("path")) << query;
-  } else {
-    ADD_FAILURE() << query << ": unknown tool " << t.tool;
+// A reference stands for a repository name until the orchestrator resolves it.
+json::value resolved(const json::value& v) {
+  if (is_reference(v)) return "owner/name";
+  if (v.is_object()) {
+    json::object out;
+    for (const auto& kv : v.as_object()) out[kv.key()] = resolved(kv.value());
+    return out;
   }
+  return v;
 }
 
-TEST(PlannerCases, EveryPlanIsWellFormed) {
+// Every plan reads back as a valid DAG and every call passes its tool's JSON
+// Schema, as the registry checks it before a tool runs.
+TEST(PlannerCases, EveryPlanIsValidForTheTools) {
+  testing::TempDir workspace, index;
+  code::CodeOptions options;
+  options.roots = {workspace.path().string()};
+  options.base = workspace.path();
+  options.index_path = (index.path() / "code-index.db").string();
+  auto intel = code::CodeIntel::open(options);
+  ASSERT_TRUE(intel) << intel.error().message;
+  auto registry = tools::make_default_tools(**intel, nullptr);
   for (const auto& c : load_cases()) {
     auto plan = plan_builtin(c.query);
     auto reread = plan_from_json(to_json(plan));
     ASSERT_TRUE(reread) << c.query << ": " << reread.error().message;
-    for (const auto& t : plan.tasks) expect_valid_arguments(t, c.query);
+    for (const auto& t : plan.tasks) {
+      auto valid = registry.validate(t.tool, resolved(t.arguments).as_object());
+      EXPECT_TRUE(valid) << c.query << ": " << (valid ? "" : valid.error().message());
+    }
   }
 }
 

@@ -54,7 +54,8 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const env = () => ({ OPENAI_BASE_URL: `http://127.0.0.1:${port}`, OPENAI_API_KEY: 'test-key' });
+// State goes to the temporary directory, never into the source tree.
+const env = () => ({ OPENAI_BASE_URL: `http://127.0.0.1:${port}`, OPENAI_API_KEY: 'test-key', DEVAGENT_DATA_DIR: join(dir, 'data') });
 
 test('devagent ask --provider openai streams the reply of an independent server', async () => {
   const question = 'Explain the repository layout in one sentence, please.';

@@ -1,0 +1,161 @@
+#include "memory/conversations.h"
+
+#include "store/store.h"
+
+#include <algorithm>
+
+namespace devagent::memory {
+namespace {
+
+constexpr std::size_t kTitleBytes = 80;
+
+std::string title_of(std::string_view text) {
+  auto start = text.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos) return {};
+  text.remove_prefix(start);
+  text = text.substr(0, text.find('\n'));
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  if (text.size() <= kTitleBytes) return std::string(text);
+  std::size_t cut = kTitleBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+  return std::string(text.substr(0, cut)) + "…";
+}
+
+StoredMessage message_from(const store::Row& r) {
+  StoredMessage m;
+  m.id = r.text(0);
+  m.conversation_id = r.text(1);
+  m.role = r.text(2);
+  m.content = r.text(3);
+  m.run_id = r.text(4);
+  m.status = r.text(5);
+  m.model = r.text(6);
+  m.input_tokens = r.integer(7);
+  m.output_tokens = r.integer(8);
+  m.cost_nanos = r.integer(9);
+  m.feedback = static_cast<int>(r.integer(10));
+  m.created_at = r.integer(11);
+  return m;
+}
+
+constexpr const char* kMessageColumns =
+    "id, conversation_id, role, content, run_id, status, model, input_tokens, output_tokens, cost_nanos, feedback, "
+    "created_at";
+
+}  // namespace
+
+Result<> Conversations::append(StoredMessage m) {
+  if (m.created_at == 0) m.created_at = store::now_ms();
+  return db_.transaction([&](store::Database& tx) -> Result<> {
+    auto found = tx.query("SELECT id FROM conversations WHERE id = ?", {m.conversation_id});
+    if (!found) return found.error();
+    if (found->empty()) {
+      auto r = tx.execute("INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                          {m.conversation_id, title_of(m.content), m.created_at, m.created_at});
+      if (!r) return r.error();
+    } else {
+      auto r = tx.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", {m.created_at, m.conversation_id});
+      if (!r) return r.error();
+    }
+    auto r = tx.execute(std::string("INSERT INTO messages (") + kMessageColumns +
+                            ", seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                            "(SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?))",
+                        {m.id, m.conversation_id, m.role, m.content, m.run_id, m.status, m.model, m.input_tokens,
+                         m.output_tokens, m.cost_nanos, std::int64_t{m.feedback}, m.created_at, m.conversation_id});
+    if (!r) return r.error();
+    return {};
+  });
+}
+
+Result<std::vector<ConversationSummary>> Conversations::list(int limit) {
+  auto rows = db_.query(
+      "SELECT id, title, created_at, updated_at FROM conversations "
+      "ORDER BY updated_at DESC, id DESC LIMIT ?",
+      {std::int64_t{limit}});
+  if (!rows) return rows.error();
+  std::vector<ConversationSummary> out;
+  for (const auto& r : rows->rows) out.push_back({r.text(0), r.text(1), r.integer(2), r.integer(3)});
+  return out;
+}
+
+Result<std::optional<Conversation>> Conversations::get(const std::string& id) {
+  auto head = db_.query("SELECT id, title, created_at, updated_at FROM conversations WHERE id = ?", {id});
+  if (!head) return head.error();
+  if (head->empty()) return std::optional<Conversation>();
+  Conversation c;
+  const auto& r = head->rows.front();
+  c.summary = {r.text(0), r.text(1), r.integer(2), r.integer(3)};
+  auto rows = db_.query(
+      std::string("SELECT ") + kMessageColumns + " FROM messages WHERE conversation_id = ? ORDER BY seq", {id});
+  if (!rows) return rows.error();
+  for (const auto& m : rows->rows) c.messages.push_back(message_from(m));
+  return std::optional<Conversation>(std::move(c));
+}
+
+Result<bool> Conversations::remove(const std::string& id) {
+  bool removed = false;
+  auto done = db_.transaction([&](store::Database& tx) -> Result<> {
+    auto m = tx.execute("DELETE FROM messages WHERE conversation_id = ?", {id});
+    if (!m) return m.error();
+    auto c = tx.execute("DELETE FROM conversations WHERE id = ?", {id});
+    if (!c) return c.error();
+    removed = *c > 0;
+    return {};
+  });
+  if (!done) return done.error();
+  return removed;
+}
+
+Result<bool> Conversations::set_feedback(const std::string& message_id, int rating) {
+  auto n = db_.execute("UPDATE messages SET feedback = ? WHERE id = ?", {std::int64_t{rating}, message_id});
+  if (!n) return n.error();
+  return *n > 0;
+}
+
+Result<std::vector<llm::Message>> Conversations::history(const std::string& conversation_id, int max_messages) {
+  auto rows = db_.query(
+      "SELECT role, content FROM messages WHERE conversation_id = ? AND status = 'complete' "
+      "AND content <> '' ORDER BY seq DESC LIMIT ?",
+      {conversation_id, std::int64_t{max_messages}});
+  if (!rows) return rows.error();
+  std::vector<llm::Message> out;
+  for (const auto& r : rows->rows) {
+    llm::Message m;
+    m.role = r.text(0) == "assistant" ? llm::Role::assistant : llm::Role::user;
+    m.content = r.text(1);
+    out.push_back(std::move(m));
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+boost::json::object to_json(const ConversationSummary& c) {
+  boost::json::object o;
+  o["id"] = c.id;
+  o["title"] = c.title;
+  o["created_at"] = c.created_at;
+  o["updated_at"] = c.updated_at;
+  return o;
+}
+
+boost::json::object to_json(const StoredMessage& m) {
+  boost::json::object o;
+  o["id"] = m.id;
+  o["role"] = m.role;
+  o["content"] = m.content;
+  o["created_at"] = m.created_at;
+  o["run_id"] = m.run_id;
+  o["status"] = m.status;
+  if (m.role == "assistant") {
+    if (!m.model.empty()) o["model"] = m.model;
+    boost::json::object usage;
+    usage["input_tokens"] = m.input_tokens;
+    usage["output_tokens"] = m.output_tokens;
+    o["usage"] = std::move(usage);
+    o["cost_usd"] = static_cast<double>(m.cost_nanos) / 1e9;
+    o["feedback"] = m.feedback;
+  }
+  return o;
+}
+
+}  // namespace devagent::memory

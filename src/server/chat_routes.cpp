@@ -1,0 +1,287 @@
+// POST /api/v1/chat: runs the agent on its own strand and streams its events
+// (SSE), or answers one JSON document with stream=false. The run goes into
+// the registry first, so cancel and resume work from the first event on.
+#include "agent/agent.h"
+#include "core/blocking.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "memory/conversations.h"
+#include "server/handlers.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/json.hpp>
+
+namespace devagent::server::handlers {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxMessageBytes = 32 * 1024;
+constexpr std::size_t kMaxIdBytes = 128;
+constexpr int kHistoryMessages = 10;  // earlier turns given to the agent
+
+struct ChatRequest {
+  std::string message;
+  std::string conversation_id;  // empty: a new conversation
+  bool offline = false;
+  bool stream = true;
+};
+
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxIdBytes) return false;
+  for (unsigned char c : id) {
+    if (!(std::isalnum(c) || c == '-' || c == '_')) return false;
+  }
+  return true;
+}
+
+bool blank(std::string_view s) {
+  for (unsigned char c : s) {
+    if (!std::isspace(c)) return false;
+  }
+  return true;
+}
+
+Result<ChatRequest> parse_chat(const Exchange& ex) {
+  auto body = ex.json_body();
+  if (!body) return body.error();
+  if (!body->is_object()) return make_error(ErrorKind::invalid_argument, "the body must be a JSON object");
+  const auto& o = body->as_object();
+  ChatRequest r;
+  const auto* message = o.if_contains("message");
+  if (!message || !message->is_string()) {
+    return make_error(ErrorKind::invalid_argument, "message is required and must be a string");
+  }
+  r.message = message->as_string();
+  if (blank(r.message)) return make_error(ErrorKind::invalid_argument, "message must not be empty");
+  if (r.message.size() > kMaxMessageBytes) {
+    return make_error(ErrorKind::invalid_argument,
+                      "message is longer than " + std::to_string(kMaxMessageBytes) + " bytes");
+  }
+  if (const auto* id = o.if_contains("conversation_id"); id && !id->is_null()) {
+    if (!id->is_string() || !valid_id(id->as_string())) {
+      return make_error(ErrorKind::invalid_argument, "conversation_id must be 1 to 128 letters, digits, '-' or '_'");
+    }
+    r.conversation_id = id->as_string();
+  }
+  if (const auto* options = o.if_contains("options"); options && !options->is_null()) {
+    if (!options->is_object()) return make_error(ErrorKind::invalid_argument, "options must be an object");
+    if (const auto* offline = options->as_object().if_contains("offline")) {
+      if (!offline->is_bool()) return make_error(ErrorKind::invalid_argument, "options.offline must be a boolean");
+      r.offline = offline->as_bool();
+    }
+  }
+  if (const auto* stream = o.if_contains("stream")) {
+    if (!stream->is_bool()) return make_error(ErrorKind::invalid_argument, "stream must be a boolean");
+    r.stream = stream->as_bool();
+  }
+  if (auto q = ex.query("stream")) {
+    if (*q != "true" && *q != "false" && *q != "1" && *q != "0") {
+      return make_error(ErrorKind::invalid_argument, "?stream must be true or false");
+    }
+    if (*q == "false" || *q == "0") r.stream = false;
+  }
+  return r;
+}
+
+// The non-streaming answer: what the client would have assembled from the events.
+json::object answer_document(const Run& run, const agent::Answer& a) {
+  json::array results;
+  for (const auto& r : a.results) {
+    json::object o;
+    o["id"] = r.id;
+    o["tool"] = r.tool;
+    o["status"] = agent::to_string(r.status);
+    o["duration_ms"] = r.duration_ms;
+    if (r.status != agent::TaskResult::Status::ok) o["error"] = r.error;
+    results.push_back(std::move(o));
+  }
+  json::object usage;
+  usage["input_tokens"] = a.usage.input_tokens;
+  usage["output_tokens"] = a.usage.output_tokens;
+  usage["cached_input_tokens"] = a.usage.cached_input_tokens;
+  usage["estimated"] = a.usage.estimated;
+  json::object doc;
+  doc["run_id"] = run.id();
+  doc["conversation_id"] = run.conversation_id();
+  doc["message_id"] = run.message_id();
+  doc["answer"] = a.text;
+  doc["plan"] = agent::to_json(a.plan);
+  doc["results"] = std::move(results);
+  doc["usage"] = std::move(usage);
+  doc["cost_usd"] = static_cast<double>(a.cost_nanos) / 1e9;
+  doc["engine"] = a.engine;
+  if (a.answered_by) doc["model"] = a.answered_by->label();
+  return doc;
+}
+
+// The conversation's earlier turns, then the question stored; a store that
+// fails costs the history, not the run.
+asio::awaitable<std::vector<llm::Message>> remember_question(store::Database* db, const Run& run,
+                                                             const std::string& text) {
+  std::vector<llm::Message> history;
+  if (!db) co_return history;
+  memory::Conversations conversations(*db);
+  std::string conversation_id = run.conversation_id();
+  auto earlier = co_await run_blocking([&] { return conversations.history(conversation_id, kHistoryMessages); });
+  if (earlier) history = std::move(*earlier);
+  memory::StoredMessage question;
+  question.id = new_id();
+  question.conversation_id = conversation_id;
+  question.role = "user";
+  question.content = text;
+  question.run_id = run.id();
+  auto stored = co_await run_blocking([&] { return conversations.append(question); });
+  if (!stored) log::warn("storing the question failed", "run_id", run.id(), "error", stored.error().message);
+  co_return history;
+}
+
+// The answer, or what had been written of it when the run was cancelled.
+asio::awaitable<void> remember_answer(store::Database* db, const Run& run, const agent::Answer& answer,
+                                      const std::string& partial) {
+  if (!db) co_return;
+  memory::StoredMessage m;
+  m.id = run.message_id();
+  m.conversation_id = run.conversation_id();
+  m.role = "assistant";
+  m.content = answer.text.empty() ? partial : answer.text;
+  m.run_id = run.id();
+  m.status = !answer.error ? "complete" : answer.cancelled ? "partial" : "failed";
+  if (answer.answered_by) m.model = answer.answered_by->label();
+  m.input_tokens = answer.usage.input_tokens;
+  m.output_tokens = answer.usage.output_tokens;
+  m.cost_nanos = answer.cost_nanos;
+  memory::Conversations conversations(*db);
+  auto stored = co_await run_blocking([&] { return conversations.append(m); });
+  if (!stored) log::warn("storing the answer failed", "run_id", run.id(), "error", stored.error().message);
+}
+
+// Runs the agent on the run's own strand; the run always ends with
+// answer_done or error, and then finish().
+asio::awaitable<void> run_agent(agent::Agent& agent, store::Database* db, std::shared_ptr<Run> run,
+                                agent::Question question) {
+  auto partial = std::make_shared<std::string>();  // the tokens so far
+  agent::EventSink sink = [run, partial](const agent::Event& e) {
+    if (e.kind == agent::EventKind::token) {
+      if (const auto* text = e.data.if_contains("text"); text && text->is_string()) *partial += text->as_string();
+    }
+    run->push(std::string(agent::to_string(e.kind)), e.data);
+  };
+  RunOutcome outcome;
+  std::string failure;
+  try {
+    question.history = co_await remember_question(db, *run, question.text);
+    agent::Answer answer = co_await agent.ask(std::move(question), sink, run->cancel_token());
+    co_await remember_answer(db, *run, answer, *partial);
+    outcome.document = answer_document(*run, answer);
+    if (answer.error) {
+      outcome.error_kind = answer.error_kind.empty() ? "upstream" : answer.error_kind;
+      outcome.error_message = *answer.error;
+    }
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (!failure.empty()) {
+    log::error("agent run failed", "run_id", run->id(), "error", failure);
+    outcome.error_kind = "internal";
+    outcome.error_message = "internal error; see the server log for run " + run->id();
+    json::object data;
+    data["kind"] = outcome.error_kind;
+    data["message"] = outcome.error_message;
+    run->push("error", std::move(data));
+  }
+  run->finish(std::move(outcome));
+}
+
+// Waits for the end of a run without writing anything.
+asio::awaitable<void> wait_until_done(Run& run) {
+  while (!run.done()) co_await run.wait(run.last_seq(), std::chrono::minutes(1));
+}
+
+asio::awaitable<void> reply_outcome(Exchange& ex, const RunOutcome& outcome) {
+  if (outcome.error_kind.empty()) {
+    json::value doc = outcome.document;
+    co_await ex.reply_json(200, doc);
+    co_return;
+  }
+  unsigned status = 502;  // upstream
+  if (outcome.error_kind == "budget_exceeded")
+    status = 429;
+  else if (outcome.error_kind == "cancelled")
+    status = 499;
+  else if (outcome.error_kind == "internal")
+    status = 500;
+  co_await ex.reply_error(status, outcome.error_kind, outcome.error_message);
+}
+
+}  // namespace
+
+std::shared_ptr<ChatState> ChatState::from(const config::Config* config) {
+  RunOptions options;
+  std::chrono::milliseconds heartbeat{10'000};
+  if (config) {
+    heartbeat = config->duration("server.sse_heartbeat");
+    options.keep_finished = config->duration("server.run_keep");
+    options.max_events = static_cast<std::size_t>(config->integer("server.run_max_events"));
+  }
+  return std::make_shared<ChatState>(options, heartbeat);
+}
+
+awaitable<void> chat(Services& services, ChatState& state, Exchange& ex) {
+  if (!services.agent) {
+    co_await ex.reply_error(503, "unavailable", "no agent in this server");
+    co_return;
+  }
+  auto request = parse_chat(ex);
+  if (!request) {
+    Error error = request.error();
+    co_await ex.reply_error(error);
+    co_return;
+  }
+  std::string conversation_id = request->conversation_id.empty() ? new_id() : request->conversation_id;
+  auto run = state.runs.create(conversation_id, new_id());
+  json::object started;
+  started["run_id"] = run->id();
+  started["conversation_id"] = run->conversation_id();
+  started["message_id"] = run->message_id();
+  run->push("run", std::move(started));
+
+  agent::Question question;
+  question.text = request->message;
+  question.offline = request->offline;
+  question.context.request_id = ex.request_id();
+  question.context.conversation_id = conversation_id;
+  // Each run gets its own strand on the server's threads: a slow client
+  // never holds up the agent, and the agent never holds up the connection.
+  auto executor = co_await asio::this_coro::executor;
+  auto& ioc = static_cast<asio::io_context&>(asio::query(executor, asio::execution::context));
+  auto agent_run = run_agent(*services.agent, services.db, run, std::move(question));
+  asio::co_spawn(asio::make_strand(ioc), std::move(agent_run), asio::detached);
+
+  // The client leaving, or the server shutting down, cancels the run.
+  CancelToken gone = ex.watch_client();
+  auto on_gone = gone.on_cancel([run] { run->cancel("client disconnected"); });
+  auto on_shutdown = ex.shutdown_token().on_cancel([run] { run->cancel("server shutting down"); });
+
+  if (request->stream) {
+    bool ok = co_await ex.begin_stream(200, "text/event-stream");
+    if (ok) ok = co_await stream_run_sse(ex, *run, 0, state.heartbeat);
+    if (ok)
+      co_await ex.end_stream();
+    else
+      run->cancel("client disconnected");
+  } else {
+    co_await wait_until_done(*run);
+    auto outcome = run->outcome();
+    if (outcome) co_await reply_outcome(ex, *outcome);
+  }
+  on_gone.reset();
+  co_await ex.stop_watching();
+}
+
+}  // namespace devagent::server::handlers

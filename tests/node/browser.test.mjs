@@ -1,0 +1,250 @@
+// The web UI in headless Chromium (Debian's, driven by playwright-core)
+// against the real `devagent serve`, started in a throwaway git repository
+// and answering with the builtin offline engine.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, rmSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { CHROMIUM, launchBrowser, makeRepository, openPage, startServer } from './browser.mjs';
+
+const CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const haveChromium = existsSync(CHROMIUM);
+
+let repo;
+let server;
+let browser;
+let chatAvailable = false;
+let conversationsAvailable = false;
+
+before(async () => {
+  if (!haveChromium) return;
+  repo = makeRepository();
+  server = await startServer(repo);
+  browser = await launchBrowser(server.url);
+  // The chat API and the conversation store arrive separately from the UI:
+  // the tests that need them say so when they are missing.
+  const chat = await fetch(`${server.url}/api/v1/chat`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{' });
+  chatAvailable = chat.status !== 404 && chat.status !== 405;
+  const list = await fetch(`${server.url}/api/v1/conversations`);
+  conversationsAvailable = list.ok;
+});
+
+after(async () => {
+  await browser?.close();
+  const code = await server?.stop();
+  if (repo) rmSync(repo, { recursive: true, force: true });
+  if (code !== undefined && code !== 0) throw new Error(`devagent serve exited with ${code}:\n${server.stderr()}`);
+});
+
+const skipUnless = (t, ok, what) => {
+  if (!haveChromium) {
+    t.skip(`no Chromium at ${CHROMIUM}`);
+    return true;
+  }
+  if (!ok) {
+    t.skip(`waits for ${what}`);
+    return true;
+  }
+  return false;
+};
+
+// Submits a question with the offline engine and returns the new assistant
+// message's locator once its answer is complete.
+async function ask(page, question) {
+  const before = await page.locator('.message.assistant').count();
+  await page.check('#offline');
+  await page.fill('#question', question);
+  await page.click('#send');
+  const message = page.locator('.message.assistant').nth(before);
+  await message.locator('.answer[data-done="true"]').waitFor({ state: 'attached', timeout: 60000 });
+  return message;
+}
+
+test('the page, its assets and their headers', async (t) => {
+  if (skipUnless(t, true, '')) return;
+  const res = await fetch(`${server.url}/`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^text\/html/);
+  assert.equal(res.headers.get('content-security-policy'), CSP);
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+  assert.equal(res.headers.get('cache-control'), 'no-cache');
+  const html = await res.text();
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script in the page');
+  const script = /<script type="module" src="([^"]+)"/.exec(html)?.[1];
+  assert.ok(script?.startsWith('/assets/'), html);
+
+  // ETag and If-None-Match → 304, for the page and an asset.
+  const etag = res.headers.get('etag');
+  assert.match(etag, /^"[0-9a-f]{32}(-gzip)?"$/);
+  const again = await fetch(`${server.url}/`, { headers: { 'If-None-Match': etag } });
+  assert.equal(again.status, 304);
+
+  // gzip only when the client accepts it (fetch in Node sends Accept-Encoding
+  // and decodes; raw bytes are checked with an explicit header).
+  const plain = await fetch(`${server.url}${script}`, { headers: { 'Accept-Encoding': 'identity' } });
+  assert.equal(plain.status, 200);
+  assert.equal(plain.headers.get('content-encoding'), null);
+  assert.match(plain.headers.get('content-type'), /^text\/javascript/);
+  assert.match(plain.headers.get('cache-control'), /immutable/);
+  const body = Buffer.from(await plain.arrayBuffer());
+  const gz = await fetch(`${server.url}${script}`, { headers: { 'Accept-Encoding': 'gzip, deflate' } });
+  assert.equal(gz.headers.get('content-encoding'), 'gzip');
+  assert.notEqual(gz.headers.get('etag'), plain.headers.get('etag'));
+  const notModified = await fetch(`${server.url}${script}`, { headers: { 'Accept-Encoding': 'identity', 'If-None-Match': plain.headers.get('etag') } });
+  assert.equal(notModified.status, 304);
+  assert.ok(body.length > 1000);
+
+  const missing = await fetch(`${server.url}/assets/nope.js`);
+  assert.equal(missing.status, 404);
+  // Raw gzip bytes decode to the same file.
+  const { request } = await import('node:http');
+  const raw = await new Promise((ok, fail) => {
+    request(`${server.url}${script}`, { headers: { 'Accept-Encoding': 'gzip' } }, (r) => {
+      const parts = [];
+      r.on('data', (d) => parts.push(d));
+      r.on('end', () => ok(Buffer.concat(parts)));
+    }).on('error', fail).end();
+  });
+  assert.deepEqual(gunzipSync(raw), body);
+});
+
+test('the page loads in Chromium under its CSP, offline', async (t) => {
+  if (skipUnless(t, true, '')) return;
+  const { page, consoleErrors } = await openPage(browser, `${server.url}/`);
+  assert.equal(await page.title(), 'devagent');
+  assert.ok(await page.isVisible('#new-conversation'));
+  // Nothing refused by the CSP, no script errors, nothing fetched from
+  // anywhere but the server itself.
+  const unexpected = consoleErrors.filter((e) => !/api\/v1\/conversations/.test(e));
+  assert.deepEqual(unexpected, []);
+  assert.deepEqual(browser.external, []);
+  await page.close();
+});
+
+test('an answer streams in over several paints, with the plan timeline, tokens and a language chart', async (t) => {
+  if (skipUnless(t, chatAvailable, 'the chat API (POST /api/v1/chat)')) return;
+  const { page, consoleErrors } = await openPage(browser, `${server.url}/`);
+  // Count changes of the answer and the lengths it shows at each frame,
+  // until the run marks it done.
+  await page.evaluate(() => {
+    window.__answer = { mutations: 0, lengths: [] };
+    const messages = document.getElementById('messages');
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const answer = r.target.closest?.('.answer') ?? r.target.parentElement?.closest('.answer');
+        if (answer && answer.dataset.done !== 'true') window.__answer.mutations += 1;
+      }
+    }).observe(messages, { childList: true, subtree: true, characterData: true });
+    const sample = () => {
+      const answer = messages.querySelector('.answer');
+      if (answer && answer.dataset.done !== 'true') window.__answer.lengths.push(answer.textContent.length);
+      if (!answer || answer.dataset.done !== 'true') requestAnimationFrame(sample);
+    };
+    requestAnimationFrame(sample);
+  });
+  const message = await ask(page, 'What languages does this repository use?');
+  const seen = await page.evaluate(() => window.__answer);
+  const growing = [...new Set(seen.lengths.filter((n) => n > 0))];
+  assert.ok(seen.mutations > 1, `answer changed ${seen.mutations} times before the end`);
+  assert.ok(growing.length > 1, `answer lengths seen at frames: ${JSON.stringify(seen.lengths)}`);
+
+  // The plan timeline: every task done, with a duration.
+  const tasks = message.locator('.timeline .task');
+  assert.ok((await tasks.count()) >= 1);
+  for (const state of await tasks.evaluateAll((els) => els.map((e) => e.dataset.state))) assert.equal(state, 'done');
+  assert.match(await tasks.first().locator('.task-tool').textContent(), /analyzeRepository/);
+  assert.notEqual(await tasks.first().locator('.task-duration').textContent(), '');
+
+  // Tokens and cost in the footer; the language table drawn as an SVG chart.
+  assert.match(await message.locator('.meta').textContent(), /builtin.*tokens.*\$/);
+  const chart = message.locator('figure.chart svg.language-chart');
+  await chart.waitFor();
+  assert.ok((await chart.locator('rect').count()) >= 2);
+  assert.match(await chart.textContent(), /Python/);
+  assert.deepEqual(consoleErrors.filter((e) => !/api\/v1\/conversations/.test(e)), []);
+  await page.close();
+});
+
+test('a Mermaid diagram is drawn as SVG', async (t) => {
+  if (skipUnless(t, chatAvailable, 'the chat API (POST /api/v1/chat)')) return;
+  const { page, consoleErrors } = await openPage(browser, `${server.url}/`);
+  const message = await ask(page, 'Show the import graph between the files of this repository');
+  const svg = message.locator('figure.diagram svg');
+  await svg.waitFor({ timeout: 30000 });
+  assert.ok((await svg.locator('g').count()) > 0);
+  assert.equal(await message.locator('pre.mermaid-source').count(), 0);
+  // Mermaid sets style attributes while it lays the diagram out; the CSP
+  // refuses them (and app.css styles the diagram instead). Nothing else may
+  // go wrong.
+  const other = consoleErrors.filter((e) => !/api\/v1\/conversations|Applying inline style violates/.test(e));
+  assert.deepEqual(other, []);
+  await page.close();
+});
+
+test('repository content quoted in an answer stays inert', async (t) => {
+  if (skipUnless(t, chatAvailable, 'the chat API (POST /api/v1/chat)')) return;
+  const { page, dialogs } = await openPage(browser, `${server.url}/`);
+  const message = await ask(page, 'Show me the file NOTES.md');
+  const answer = message.locator('.answer');
+  assert.match(await answer.textContent(), /alert/, 'the file is quoted');
+  await page.waitForTimeout(300);
+  assert.deepEqual(dialogs, []);
+  assert.equal(await page.evaluate(() => window.__injected), undefined);
+  assert.equal(await answer.locator('script, img, iframe, object, embed').count(), 0);
+  assert.equal(await page.locator('a[href^="javascript:" i]').count(), 0);
+  const scripts = await page.evaluate(() => [...document.scripts].map((s) => s.src));
+  assert.ok(scripts.every((src) => src.startsWith(`${server.url}/assets/`)), JSON.stringify(scripts));
+  await page.close();
+});
+
+test('Stop cancels a run mid-way', async (t) => {
+  if (skipUnless(t, chatAvailable, 'the chat API (POST /api/v1/chat)')) return;
+  const { page } = await openPage(browser, `${server.url}/`);
+  // Hold the stream after its first event so the run is surely in flight
+  // when Stop is pressed; the cancel request itself goes to the server.
+  let cancelled = false;
+  await page.route('**/api/v1/runs/*/cancel', async (route) => {
+    cancelled = true;
+    await route.continue();
+  });
+  await page.check('#offline');
+  await page.fill('#question', 'Summarize this repository: languages, structure, dependencies and history');
+  await page.click('#send');
+  await page.locator('#stop:not([hidden])').waitFor();
+  await page.waitForFunction(() => document.querySelector('.timeline .task') !== null, null, { timeout: 30000 });
+  await page.click('#stop');
+  const message = page.locator('.message.assistant').last();
+  await message.locator('.answer[data-done="true"]').waitFor({ state: 'attached', timeout: 30000 });
+  assert.ok(cancelled, 'the cancel endpoint was called');
+  assert.ok(await page.isHidden('#stop'));
+  assert.ok(await page.isEnabled('#send'));
+  await page.close();
+});
+
+test('a conversation is listed after a reload and opens again', async (t) => {
+  if (skipUnless(t, chatAvailable && conversationsAvailable, 'the chat and conversation APIs')) return;
+  const { page } = await openPage(browser, `${server.url}/`);
+  const message = await ask(page, 'What languages does this repository use?');
+  assert.ok(await message.locator('.feedback.up').isEnabled());
+  await message.locator('.feedback.up').click();
+  await page.waitForSelector('.message.assistant .feedback.up.active');
+  const id = decodeURIComponent(new URL(page.url()).hash.slice(1));
+  assert.ok(id, 'the page URL names the conversation');
+  await page.reload();
+  // The list holds the conversation; opening it shows both turns and the rating.
+  const item = page.locator(`#conversations li[data-id="${id}"]`);
+  await item.waitFor();
+  await item.locator('.open').click();
+  await page.locator('.message.user').first().waitFor();
+  assert.equal(await page.locator('.message.user').count(), 1);
+  assert.match(await page.locator('.message.user').first().textContent(), /What languages/);
+  assert.match(await page.locator('.message.assistant .answer').first().textContent(), /Python/);
+  await page.waitForSelector('.message.assistant .feedback.up.active');
+  // Delete it: the list no longer has it.
+  const count = await page.locator('#conversations li').count();
+  await item.locator('.delete').click();
+  await page.waitForFunction((n) => document.querySelectorAll('#conversations li').length === n - 1, count);
+  assert.equal(await item.count(), 0);
+  await page.close();
+});

@@ -1,0 +1,58 @@
+// The devagent HTTP API as the UI uses it. Every failure becomes an Error
+// whose message is the server's {"error": {"message"}} when there is one.
+import { readEvents } from './sse.js';
+
+async function failure(res) {
+  let message = `${res.status} ${res.statusText}`;
+  try {
+    const doc = await res.json();
+    if (doc?.error?.message) message = doc.error.message;
+  } catch {
+    // not JSON: keep the status line
+  }
+  return new Error(message);
+}
+
+async function request(method, path, body) {
+  const init = { method, headers: {} };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(path, init);
+  if (!res.ok) throw await failure(res);
+  if (res.status === 204) return null;
+  const type = res.headers.get('Content-Type') || '';
+  return type.includes('json') ? res.json() : null;
+}
+
+export const listConversations = () => request('GET', '/api/v1/conversations');
+export const getConversation = (id) => request('GET', `/api/v1/conversations/${encodeURIComponent(id)}`);
+export const deleteConversation = (id) => request('DELETE', `/api/v1/conversations/${encodeURIComponent(id)}`);
+export const cancelRun = (id) => request('POST', `/api/v1/runs/${encodeURIComponent(id)}/cancel`);
+export const sendFeedback = (messageId, rating) =>
+  request('POST', `/api/v1/messages/${encodeURIComponent(messageId)}/feedback`, { rating });
+
+// Starts a chat run and calls onEvent(kind, data) for every event until the
+// stream ends. Resolves when it ends; rejects on HTTP or network failure.
+export async function chat({ conversationId, message, offline }, onEvent, signal) {
+  const body = { message };
+  if (conversationId) body.conversation_id = conversationId;
+  if (offline) body.options = { offline: true };
+  const res = await fetch('/api/v1/chat', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+    body: JSON.stringify(body),
+    signal,
+  });
+  if (!res.ok) throw await failure(res);
+  await readEvents(res.body, (e) => {
+    let data;
+    try {
+      data = JSON.parse(e.data);
+    } catch {
+      data = { message: e.data };
+    }
+    onEvent(e.event, data);
+  });
+}
