@@ -148,7 +148,9 @@ struct Server::Impl {
   // A live connection, as shutdown sees it. Touched only on its strand;
   // stream is null once the connection's coroutine has finished.
   struct Connection {
-    beast::tcp_stream* stream = nullptr;
+    // Set once before the connection is shared, so any thread may read it.
+    asio::any_io_executor executor;
+    beast::tcp_stream* stream = nullptr;  // only on the connection's strand
     bool idle = true;
   };
 
@@ -242,7 +244,7 @@ void Server::Impl::begin_shutdown() {
     conns.assign(connections.begin(), connections.end());
   }
   for (auto& c : conns) {
-    asio::post(c->stream->get_executor(), [c] {
+    asio::post(c->executor, [c] {
       if (c->stream && c->idle) c->stream->socket().close();
     });
   }
@@ -311,6 +313,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   auto conn = std::make_shared<Connection>();
+  conn->executor = stream.get_executor();
   conn->stream = &stream;
   int count = ++open_connections;
   metrics.connections.inc();
