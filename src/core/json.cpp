@@ -51,4 +51,18 @@ std::string string_or(const boost::json::object& o, std::string_view key, std::s
   return std::string(fallback);
 }
 
+std::int64_t int_or(const boost::json::object& o, std::string_view key, std::int64_t fallback) {
+  const auto* v = o.if_contains(key);
+  if (!v) return fallback;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
+  if (v->is_double()) return static_cast<std::int64_t>(v->as_double());
+  return fallback;
+}
+
+boost::json::value value_or_null(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v ? *v : boost::json::value(nullptr);
+}
+
 }  // namespace devagent::json

@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,5 +25,10 @@ Result<std::optional<bool>> get_bool(const boost::json::object& o, std::string_v
 
 // The value at key as a string, or fallback when absent or not a string.
 std::string string_or(const boost::json::object& o, std::string_view key, std::string_view fallback = {});
+// The number at key as an integer (doubles truncated), or fallback when
+// absent or not a number.
+std::int64_t int_or(const boost::json::object& o, std::string_view key, std::int64_t fallback = 0);
+// The value at key, or null when absent.
+boost::json::value value_or_null(const boost::json::object& o, std::string_view key);
 
 }  // namespace devagent::json

@@ -212,19 +212,7 @@ Result<std::string> encode_repo_path(std::string_view path) {
 
 // ------------------------------------------------------ JSON normalising
 
-std::int64_t int_or_zero(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  if (!v) return 0;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->as_double());
-  return 0;
-}
-
-json::value value_or_null(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v ? *v : json::value(nullptr);
-}
+using devagent::json::value_or_null;
 
 // The SPDX id; GitHub says NOASSERTION for a license it cannot name, then
 // its name ("Other") is the better answer.
@@ -243,9 +231,9 @@ json::object repository_item(const json::object& r) {
   o["description"] = value_or_null(r, "description");
   o["html_url"] = value_or_null(r, "html_url");
   o["language"] = value_or_null(r, "language");
-  o["stars"] = int_or_zero(r, "stargazers_count");
-  o["forks"] = int_or_zero(r, "forks_count");
-  o["open_issues"] = int_or_zero(r, "open_issues_count");
+  o["stars"] = devagent::json::int_or(r, "stargazers_count");
+  o["forks"] = devagent::json::int_or(r, "forks_count");
+  o["open_issues"] = devagent::json::int_or(r, "open_issues_count");
   o["updated_at"] = value_or_null(r, "updated_at");
   auto* topics = r.if_contains("topics");
   o["topics"] = topics && topics->is_array() ? *topics : json::value(json::array());
@@ -795,7 +783,7 @@ struct GitHubClient::Impl {
     out["source"] = "github";
     out["type"] = type;
     out["query"] = q;
-    out["total_count"] = int_or_zero(got.first, "total_count");
+    out["total_count"] = devagent::json::int_or(got.first, "total_count");
     auto* incomplete = got.first.if_contains("incomplete_results");
     out["incomplete_results"] = (incomplete && incomplete->is_bool() && incomplete->as_bool()) || !got.stopped.empty();
     json::array items;

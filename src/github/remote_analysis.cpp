@@ -485,19 +485,7 @@ Result<json::array> dependencies_of(const json::object& document, const std::str
 
 // ------------------------------------------------------------- the parts
 
-std::int64_t int_or_zero(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  if (!v) return 0;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->as_double());
-  return 0;
-}
-
-json::value value_or_null(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v ? *v : json::value(nullptr);
-}
+using devagent::json::value_or_null;
 
 json::object repository_info(const json::object& r) {
   json::value license = nullptr;
@@ -515,9 +503,9 @@ json::object repository_info(const json::object& r) {
   o["source"] = "github";
   o["html_url"] = value_or_null(r, "html_url");
   o["description"] = value_or_null(r, "description");
-  o["stars"] = int_or_zero(r, "stargazers_count");
-  o["forks"] = int_or_zero(r, "forks_count");
-  o["open_issues"] = int_or_zero(r, "open_issues_count");
+  o["stars"] = devagent::json::int_or(r, "stargazers_count");
+  o["forks"] = devagent::json::int_or(r, "forks_count");
+  o["open_issues"] = devagent::json::int_or(r, "open_issues_count");
   o["language"] = value_or_null(r, "language");
   o["default_branch"] = value_or_null(r, "default_branch");
   o["license"] = license;
@@ -588,7 +576,7 @@ std::string summary_of(const json::object& out, const json::object& repo) {
     if (a.size() > 1) s << " and " << part(a[1]);
     s << ".";
   }
-  s << " " << with_commas(int_or_zero(repo, "stars")) << " stars, " << with_commas(int_or_zero(repo, "forks"))
+  s << " " << with_commas(devagent::json::int_or(repo, "stars")) << " stars, " << with_commas(devagent::json::int_or(repo, "forks"))
     << " forks";
   if (auto* l = repo.if_contains("license"); l && l->is_string()) s << ", license " << l->as_string().c_str();
   s << ".";

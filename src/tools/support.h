@@ -1,6 +1,7 @@
 // Internal to the tools module: the shared shape of a tool.
 #pragma once
 
+#include "core/json.h"
 #include "tools/tool.h"
 
 #include <boost/json/parse.hpp>
@@ -24,12 +25,7 @@ inline std::string arg_string(const boost::json::object& a, std::string_view key
   return v && v->is_string() ? std::string(v->as_string()) : std::string(fallback);
 }
 inline std::int64_t arg_int(const boost::json::object& a, std::string_view key, std::int64_t fallback) {
-  const auto* v = a.if_contains(key);
-  if (!v) return fallback;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->as_double());
-  return fallback;
+  return devagent::json::int_or(a, key, fallback);
 }
 inline bool arg_bool(const boost::json::object& a, std::string_view key, bool fallback = false) {
   const auto* v = a.if_contains(key);
