@@ -168,11 +168,21 @@ asio::awaitable<bool> Agent::ask_llm(const Question& q, const EventSink& sink, C
   out.cost_nanos += loop->cost_nanos;
 
   if (out.results.empty()) {
-    // The model answered without tools: its reply is the answer.
-    out.text = loop->final_text;
+    // The model answered without tools: its reply is the answer, already
+    // streamed as it was written (unless the provider sent no text deltas).
     out.answered_by = loop->candidate;
-    stream_text(sink, out.text);
+    if (!loop->streamed_text.empty() && loop->steps == 1) {
+      out.text = loop->streamed_text;
+    } else {
+      out.text = loop->final_text;
+      stream_text(sink, out.text);
+    }
     co_return true;
+  }
+  // A preamble the model wrote around its tool calls was shown; the answer follows it.
+  if (!loop->streamed_text.empty()) {
+    out.text = loop->streamed_text + "\n\n";
+    emit(sink, EventKind::token, json::object{{"text", "\n\n"}});
   }
 
   std::string user = q.text + "\n\nResults of the tools devagent ran for this question:\n\n" +

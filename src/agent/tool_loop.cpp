@@ -45,10 +45,18 @@ asio::awaitable<llm::Outcome<LoopResult>> run_tool_loop(llm::Router& router, con
     llm::ChatRequest request;
     request.messages = conversation;
     request.tools = specs;
-    // The decomposition model's text is not the answer while it calls tools;
-    // deltas are not forwarded.
-    llm::DeltaSink ignore = [](const llm::Delta&) {};
-    auto reply = co_await router.chat("decomposition", std::move(request), ignore, context, cancel, observer);
+    // What the model says in its first round streams to the client as it
+    // comes: the answer, when it calls no tool, or a preamble to its calls
+    // ("Let me look at the build files.") shown before the answer. Text of
+    // later rounds is not the answer (the response route writes that from
+    // the results) and is not forwarded.
+    std::string* streamed = &out.streamed_text;
+    llm::DeltaSink forward = [sink, streamed, first = step == 0](const llm::Delta& d) {
+      if (!first || d.kind != llm::Delta::Kind::text || d.text.empty()) return;
+      *streamed += d.text;
+      if (sink) sink(Event{EventKind::token, json::object{{"text", d.text}}});
+    };
+    auto reply = co_await router.chat("decomposition", std::move(request), forward, context, cancel, observer);
     ++out.steps;
     if (!reply) co_return reply.error();
     add_usage(out.usage, reply->response.usage);

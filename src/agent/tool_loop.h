@@ -26,6 +26,7 @@ struct LoopResult {
   Plan plan;                         // every call made, as tasks t1, t2, ... (each round after the previous)
   std::vector<TaskResult> results;   // one per task
   std::string final_text;            // what the model said when it stopped calling tools
+  std::string streamed_text;         // the first round's text, already sent as token events
   int steps = 0;                     // model calls made
   llm::Usage usage;                  // summed over the model calls
   std::int64_t cost_nanos = 0;
@@ -37,7 +38,8 @@ struct LoopResult {
 boost::json::object attempt_notice(const llm::AttemptFailure& failure);
 
 // conversation: system prompt, earlier turns and the question. Emits plan
-// (the tasks of each round, with "step"), task_* and notice events.
+// (the tasks of each round, with "step"), task_*, notice, and token events
+// for the text the model writes in its first round (streamed_text).
 boost::asio::awaitable<llm::Outcome<LoopResult>> run_tool_loop(llm::Router& router, const tools::ToolRegistry& tools,
                                                                const Orchestrator& orchestrator,
                                                                std::vector<llm::Message> conversation,

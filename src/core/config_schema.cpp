@@ -80,6 +80,14 @@ const std::vector<KeySpec>& schema() {
        .max = 86'400'000},
       {.name = "server.run_max_events", .type = Type::integer, .default_value = "10000",
        .help = "Events kept per chat run for resume; older ones are dropped", .min = 100, .max = 1'000'000},
+      {.name = "server.ws_queue_limit", .type = Type::size, .default_value = "1MiB",
+       .help = "A WebSocket client whose unsent frames pass this many bytes is closed (code 1008)", .min = 1024,
+       .max = 256 * kMiB},
+      {.name = "server.ws_idle_timeout", .type = Type::duration, .default_value = "60s",
+       .help = "A WebSocket that receives nothing for this long is closed; a ping goes out halfway", .min = 200,
+       .max = 86'400'000},
+      {.name = "server.ws_max_runs", .type = Type::integer, .default_value = "16",
+       .help = "Unfinished chat runs one WebSocket may have at once", .min = 1, .max = 1000},
 
       // [store]
       {.name = "store.driver", .default_value = "sqlite", .help = "Storage backend",

@@ -25,13 +25,6 @@ constexpr std::size_t kMaxMessageBytes = 32 * 1024;
 constexpr std::size_t kMaxIdBytes = 128;
 constexpr int kHistoryMessages = 10;  // earlier turns given to the agent
 
-struct ChatRequest {
-  std::string message;
-  std::string conversation_id;  // empty: a new conversation
-  bool offline = false;
-  bool stream = true;
-};
-
 bool valid_id(std::string_view id) {
   if (id.empty() || id.size() > kMaxIdBytes) return false;
   for (unsigned char c : id) {
@@ -47,11 +40,11 @@ bool blank(std::string_view s) {
   return true;
 }
 
-Result<ChatRequest> parse_chat(const Exchange& ex) {
-  auto body = ex.json_body();
-  if (!body) return body.error();
-  if (!body->is_object()) return make_error(ErrorKind::invalid_argument, "the body must be a JSON object");
-  const auto& o = body->as_object();
+}  // namespace
+
+Result<ChatRequest> parse_chat_request(const json::value& body) {
+  if (!body.is_object()) return make_error(ErrorKind::invalid_argument, "the body must be a JSON object");
+  const auto& o = body.as_object();
   ChatRequest r;
   const auto* message = o.if_contains("message");
   if (!message || !message->is_string()) {
@@ -80,11 +73,21 @@ Result<ChatRequest> parse_chat(const Exchange& ex) {
     if (!stream->is_bool()) return make_error(ErrorKind::invalid_argument, "stream must be a boolean");
     r.stream = stream->as_bool();
   }
+  return r;
+}
+
+namespace {
+
+Result<ChatRequest> parse_chat(const Exchange& ex) {
+  auto body = ex.json_body();
+  if (!body) return body.error();
+  auto r = parse_chat_request(*body);
+  if (!r) return r;
   if (auto q = ex.query("stream")) {
     if (*q != "true" && *q != "false" && *q != "1" && *q != "0") {
       return make_error(ErrorKind::invalid_argument, "?stream must be true or false");
     }
-    if (*q == "false" || *q == "0") r.stream = false;
+    if (*q == "false" || *q == "0") r->stream = false;
   }
   return r;
 }
@@ -229,7 +232,36 @@ std::shared_ptr<ChatState> ChatState::from(const config::Config* config) {
     options.keep_finished = config->duration("server.run_keep");
     options.max_events = static_cast<std::size_t>(config->integer("server.run_max_events"));
   }
-  return std::make_shared<ChatState>(options, heartbeat);
+  auto state = std::make_shared<ChatState>(options, heartbeat);
+  if (config) {
+    state->ws_queue_limit = static_cast<std::size_t>(config->size("server.ws_queue_limit"));
+    state->ws_idle_timeout = config->duration("server.ws_idle_timeout");
+    state->ws_max_runs = static_cast<std::size_t>(config->integer("server.ws_max_runs"));
+  }
+  return state;
+}
+
+std::shared_ptr<Run> start_chat_run(Services& services, ChatState& state, const ChatRequest& request,
+                                    const std::string& request_id, const asio::any_io_executor& executor) {
+  std::string conversation_id = request.conversation_id.empty() ? new_id() : request.conversation_id;
+  auto run = state.runs.create(conversation_id, new_id());
+  json::object started;
+  started["run_id"] = run->id();
+  started["conversation_id"] = run->conversation_id();
+  started["message_id"] = run->message_id();
+  run->push("run", std::move(started));
+
+  agent::Question question;
+  question.text = request.message;
+  question.offline = request.offline;
+  question.context.request_id = request_id;
+  question.context.conversation_id = conversation_id;
+  // Each run gets its own strand on the server's threads: a slow client
+  // never holds up the agent, and the agent never holds up the connection.
+  auto& ioc = static_cast<asio::io_context&>(asio::query(executor, asio::execution::context));
+  auto agent_run = run_agent(*services.agent, services.db, run, std::move(question));
+  asio::co_spawn(asio::make_strand(ioc), std::move(agent_run), asio::detached);
+  return run;
 }
 
 awaitable<void> chat(Services& services, ChatState& state, Exchange& ex) {
@@ -243,25 +275,8 @@ awaitable<void> chat(Services& services, ChatState& state, Exchange& ex) {
     co_await ex.reply_error(error);
     co_return;
   }
-  std::string conversation_id = request->conversation_id.empty() ? new_id() : request->conversation_id;
-  auto run = state.runs.create(conversation_id, new_id());
-  json::object started;
-  started["run_id"] = run->id();
-  started["conversation_id"] = run->conversation_id();
-  started["message_id"] = run->message_id();
-  run->push("run", std::move(started));
-
-  agent::Question question;
-  question.text = request->message;
-  question.offline = request->offline;
-  question.context.request_id = ex.request_id();
-  question.context.conversation_id = conversation_id;
-  // Each run gets its own strand on the server's threads: a slow client
-  // never holds up the agent, and the agent never holds up the connection.
   auto executor = co_await asio::this_coro::executor;
-  auto& ioc = static_cast<asio::io_context&>(asio::query(executor, asio::execution::context));
-  auto agent_run = run_agent(*services.agent, services.db, run, std::move(question));
-  asio::co_spawn(asio::make_strand(ioc), std::move(agent_run), asio::detached);
+  auto run = start_chat_run(services, state, *request, ex.request_id(), executor);
 
   // The client leaving, or the server shutting down, cancels the run.
   CancelToken gone = ex.watch_client();

@@ -47,6 +47,7 @@ class Exchange {
   // The matched route pattern, or "unmatched": the metrics label.
   const std::string& route() const { return route_; }
   CancelToken shutdown_token() const { return shutdown_; }
+  const ServerOptions& options() const { return options_; }
 
   // The body parsed as JSON. Errors say what is wrong (invalid_argument);
   // a body that is not application/json-compatible JSON is refused.
@@ -74,6 +75,15 @@ class Exchange {
   // response. Call stop_watching() before the handler returns.
   CancelToken watch_client();
   boost::asio::awaitable<void> stop_watching();
+
+  // A WebSocket upgrade: the handler takes the connection and speaks the
+  // WebSocket protocol on it until it returns (the handshake's 101 is its
+  // response); the server closes the connection afterwards.
+  boost::beast::tcp_stream& take_connection() {
+    status_ = 101;
+    keep_alive_ = false;
+    return stream_;
+  }
 
   bool responded() const { return status_ != 0; }
   unsigned status() const { return status_; }

@@ -39,10 +39,32 @@ struct ChatState {
   ChatState(RunOptions options, std::chrono::milliseconds heartbeat_every) : runs(options), heartbeat(heartbeat_every) {}
   RunRegistry runs;
   std::chrono::milliseconds heartbeat{10'000};
+  // WebSocket: a socket whose unsent frames pass ws_queue_limit bytes is
+  // closed (1008); ws_idle_timeout without a frame from the peer (a ping is
+  // sent halfway) closes it; at most ws_max_runs unfinished runs per socket.
+  std::size_t ws_queue_limit = 1 << 20;
+  std::chrono::milliseconds ws_idle_timeout{60'000};
+  std::size_t ws_max_runs = 16;
   static std::shared_ptr<ChatState> from(const config::Config* config);  // defaults without a config
 };
 // chat_routes.cpp: POST /api/v1/chat (SSE, or one document with stream=false)
 awaitable<void> chat(Services& services, ChatState& state, Exchange& ex);
+// A chat request as the chat API and the WebSocket take it.
+struct ChatRequest {
+  std::string message;
+  std::string conversation_id;  // empty: a new conversation
+  bool offline = false;
+  bool stream = true;
+};
+// {"message", "conversation_id"?, "options"?: {"offline"?}, "stream"?}; the
+// errors say which field is wrong (invalid_argument).
+Result<ChatRequest> parse_chat_request(const boost::json::value& body);
+// Registers a run (its "run" event already pushed) and starts the agent on
+// a strand of the executor's io_context. services.agent must be set.
+std::shared_ptr<Run> start_chat_run(Services& services, ChatState& state, const ChatRequest& request,
+                                    const std::string& request_id, const boost::asio::any_io_executor& executor);
+// ws_routes.cpp: GET /api/v1/ws (docs/api.md, "WebSocket")
+awaitable<void> websocket_chat(Services& services, ChatState& state, Exchange& ex);
 // run_routes.cpp: POST /api/v1/runs/{id}/cancel, GET /api/v1/runs/{id}/events (resume)
 awaitable<void> cancel_run(ChatState& state, Exchange& ex);
 awaitable<void> run_events(ChatState& state, Exchange& ex);

@@ -24,6 +24,7 @@ std::vector<Route> routes(Services& s) {
       {verb::get, "/v1/models", [&s](Exchange& ex) { return h::openai_models(s, ex); }},
       {verb::post, "/v1/embeddings", [&s](Exchange& ex) { return h::openai_embeddings(s, ex); }},
       {verb::post, "/api/v1/chat", [&s, chat](Exchange& ex) { return h::chat(s, *chat, ex); }},
+      {verb::get, "/api/v1/ws", [&s, chat](Exchange& ex) { return h::websocket_chat(s, *chat, ex); }},
       {verb::post, "/api/v1/runs/{id}/cancel", [chat](Exchange& ex) { return h::cancel_run(*chat, ex); }},
       {verb::get, "/api/v1/runs/{id}/events", [chat](Exchange& ex) { return h::run_events(*chat, ex); }},
       {verb::get, "/api/v1/conversations", [&s](Exchange& ex) { return h::list_conversations(s, ex); }},

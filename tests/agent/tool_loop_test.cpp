@@ -188,12 +188,40 @@ TEST_P(ToolLoop, AgentAnswersFromToolResults) {
 
 TEST_P(ToolLoop, AgentWithoutToolCallsUsesTheModelsReply) {
   Rig rig(GetParam());
-  rig.fake.push(Reply::text("Hello! Ask me about your code."));
+  rig.fake.push(Reply::text("Hello! Ask me about your code.").chunks(4));
   Agent agent({}, rig.tools, *rig.router);
   auto answer = run_coro(agent.ask(Question{.text = "hi"}, rig.sink(), {}));
   EXPECT_EQ(answer.text, "Hello! Ask me about your code.");
   EXPECT_EQ(rig.fake.requests().size(), 1u);
   EXPECT_TRUE(answer.results.empty());
+  // Streamed as the model wrote it: one token event per chunk, not one at the end.
+  std::string streamed;
+  int tokens = 0;
+  for (const auto& e : rig.events) {
+    if (e.kind != EventKind::token) continue;
+    ++tokens;
+    streamed += e.data.at("text").as_string();
+  }
+  EXPECT_EQ(tokens, 4);
+  EXPECT_EQ(streamed, answer.text);
+}
+
+// Text the model writes before its tool calls is shown first; the answer
+// written from the results follows it.
+TEST_P(ToolLoop, APreambleToToolCallsIsStreamedBeforeTheAnswer) {
+  Rig rig(GetParam());
+  rig.fake.push(Reply::text("Let me look that up.").and_tool_call("lookup", R"({"query":"parse_config"})"));
+  rig.fake.push(Reply::text("Done."));
+  rig.fake.push(Reply::text("It is in src/core/config.cpp.").chunks(3));
+  Agent agent({}, rig.tools, *rig.router);
+  auto answer = run_coro(agent.ask(Question{.text = "Where is parse_config defined?"}, rig.sink(), {}));
+  ASSERT_FALSE(answer.error) << *answer.error;
+  std::string streamed;
+  for (const auto& e : rig.events) {
+    if (e.kind == EventKind::token) streamed += e.data.at("text").as_string();
+  }
+  EXPECT_EQ(streamed, "Let me look that up.\n\nIt is in src/core/config.cpp.");
+  EXPECT_EQ(answer.text, streamed);
 }
 
 INSTANTIATE_TEST_SUITE_P(Vendors, ToolLoop, ::testing::Values("openai", "anthropic", "ollama"),

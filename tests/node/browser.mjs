@@ -42,11 +42,15 @@ export function makeRepository() {
 // answers with its builtin offline engine.
 // TEST_WEB_SERVER=<script> starts `node <script> <web/dist>` instead (a
 // stand-in API for developing the UI; the suite itself runs the binary).
-export function startServer(repo) {
+// `extraEnv` adds variables (a provider, for the tests that need a model).
+export function startServer(repo, extraEnv = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'devagent-web-data-'));
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('DEVAGENT_') && !/^(OPENAI|ANTHROPIC|OLLAMA)_/.test(k)),
-  );
+  const env = {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('DEVAGENT_') && !/^(OPENAI|ANTHROPIC|OLLAMA)_/.test(k)),
+    ),
+    ...extraEnv,
+  };
   const [cmd, args] = process.env.TEST_WEB_SERVER
     ? [process.execPath, [process.env.TEST_WEB_SERVER, join(dirname(new URL(import.meta.url).pathname), '../../web/dist')]]
     : [devagentBinary(), ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir]];
@@ -79,6 +83,27 @@ export function startServer(repo) {
             child.kill('SIGTERM');
           }),
       });
+    });
+  });
+}
+
+// The fake LLM upstream (build/fake-upstream, speaking OpenAI's streaming
+// format) with the given flags; resolves to {url, stop()}.
+export function startFakeUpstream(args) {
+  const child = spawn(join(dirname(devagentBinary()), 'fake-upstream'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((ok, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`fake-upstream did not start:\n${stderr}`)), 15000);
+    child.on('exit', (code) => fail(new Error(`fake-upstream exited with ${code}:\n${stderr}`)));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      ok({ url: m[1], stop: () => child.kill('SIGTERM') });
     });
   });
 }

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { CHROMIUM, launchBrowser, makeRepository, openPage, startServer } from './browser.mjs';
+import { CHROMIUM, launchBrowser, makeRepository, openPage, startFakeUpstream, startServer } from './browser.mjs';
 
 const CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 const haveChromium = existsSync(CHROMIUM);
@@ -13,6 +13,20 @@ const haveChromium = existsSync(CHROMIUM);
 let repo;
 let server;
 let browser;
+// A second server whose model is the fake upstream: it answers every call
+// with HOSTILE_ANSWER, slowly (40 chunks, 150 ms apart), so a run can be
+// stopped for certain and model output can carry raw HTML.
+let fake;
+let modelServer;
+let modelBrowser;
+const HOSTILE_ANSWER =
+  'Model says: <script>window.__injected = "script"</script> ' +
+  '<img src="x" onerror="window.__injected = \'img\'"> ' +
+  '<a href="javascript:window.__injected = \'link\'">raw link</a> ' +
+  '[markdown link](javascript:window.__injected=1) ' +
+  '<iframe src="javascript:window.__injected = \'frame\'"></iframe> ' +
+  '<svg onload="window.__injected = \'svg\'"><circle r="1"/></svg> ' +
+  '<form action="javascript:alert(1)"><button>go</button></form> the end.';
 let chatAvailable = false;
 let conversationsAvailable = false;
 
@@ -21,6 +35,14 @@ before(async () => {
   repo = makeRepository();
   server = await startServer(repo);
   browser = await launchBrowser(server.url);
+  fake = await startFakeUpstream(['--text', HOSTILE_ANSWER, '--chunks', '40', '--delay-ms', '150']);
+  modelServer = await startServer(repo, {
+    OPENAI_BASE_URL: fake.url,
+    OPENAI_API_KEY: 'test-key',
+    DEVAGENT_ROUTES_DECOMPOSITION: 'openai:gpt-4o',
+    DEVAGENT_ROUTES_RESPONSE: 'openai:gpt-4o',
+  });
+  modelBrowser = await launchBrowser(modelServer.url);
   // The chat API and the conversation store arrive separately from the UI:
   // the tests that need them say so when they are missing.
   const chat = await fetch(`${server.url}/api/v1/chat`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{' });
@@ -30,10 +52,16 @@ before(async () => {
 });
 
 after(async () => {
+  await modelBrowser?.close();
+  const modelCode = await modelServer?.stop();
+  fake?.stop();
   await browser?.close();
   const code = await server?.stop();
   if (repo) rmSync(repo, { recursive: true, force: true });
   if (code !== undefined && code !== 0) throw new Error(`devagent serve exited with ${code}:\n${server.stderr()}`);
+  if (modelCode !== undefined && modelCode !== 0) {
+    throw new Error(`devagent serve (with a model) exited with ${modelCode}:\n${modelServer.stderr()}`);
+  }
 });
 
 const skipUnless = (t, ok, what) => {
@@ -198,34 +226,61 @@ test('repository content quoted in an answer stays inert', async (t) => {
   await page.close();
 });
 
+test('raw HTML and javascript: links in model output stay inert', async (t) => {
+  if (skipUnless(t, chatAvailable, 'the chat API (POST /api/v1/chat)')) return;
+  const { page, dialogs } = await openPage(modelBrowser, `${modelServer.url}/`);
+  await page.uncheck('#offline');
+  await page.fill('#question', 'Summarize the notes');
+  await page.click('#send');
+  const message = page.locator('.message.assistant').last();
+  const answer = message.locator('.answer');
+  await message.locator('.answer[data-done="true"]').waitFor({ state: 'attached', timeout: 60000 });
+  // The text arrived, outside any code block, and was rendered as Markdown.
+  assert.match(await answer.textContent(), /Model says:.*raw link.*markdown link.*the end\./s);
+  assert.equal(await answer.locator('pre, code').count(), 0, 'not quoted in a code block');
+  await page.waitForTimeout(300);
+  assert.deepEqual(dialogs, []);
+  assert.equal(await page.evaluate(() => window.__injected), undefined);
+  assert.equal(await answer.locator('script, iframe, object, embed, form, svg[onload]').count(), 0);
+  const handlers = await answer.evaluate((root) =>
+    [...root.querySelectorAll('*')].flatMap((el) => [...el.attributes].filter((a) => /^on/i.test(a.name)).map((a) => a.name)));
+  assert.deepEqual(handlers, []);
+  assert.equal(await page.locator('a[href^="javascript:" i]').count(), 0);
+  // Clicking what is left of the links does nothing either.
+  for (const link of await answer.locator('a').all()) await link.click({ noWaitAfter: true }).catch(() => {});
+  await page.waitForTimeout(200);
+  assert.equal(await page.evaluate(() => window.__injected), undefined);
+  assert.deepEqual(dialogs, []);
+  await page.close();
+});
+
 test('Stop cancels a run mid-way', async (t) => {
   if (skipUnless(t, chatAvailable, 'the chat API (POST /api/v1/chat)')) return;
-  const { page } = await openPage(browser, `${server.url}/`);
+  const { page } = await openPage(modelBrowser, `${modelServer.url}/`);
   // The cancel request itself goes to the server.
   let cancelled = false;
   await page.route('**/api/v1/runs/*/cancel', async (route) => {
     cancelled = true;
     await route.continue();
   });
-  await page.check('#offline');
-  await page.fill('#question', 'Summarize this repository: languages, structure, dependencies and history');
+  await page.uncheck('#offline');
+  await page.fill('#question', 'Summarize this repository');
   await page.click('#send');
-  await page.locator('#stop:not([hidden])').waitFor();
-  await page.waitForFunction(() => document.querySelector('.timeline .task') !== null, null, { timeout: 30000 });
-  // The offline engine can finish a small repository before Stop is pressed:
-  // that run proves nothing about Stop, so the test says so instead of passing.
-  try {
-    await page.click('#stop', { timeout: 2000 });
-  } catch {
-    t.skip('the run finished before Stop could be pressed');
-    await page.close();
-    return;
-  }
+  // The model streams for about 6 s: Stop is pressed once some of it is shown.
   const message = page.locator('.message.assistant').last();
+  await page.waitForFunction(() => {
+    const answers = document.querySelectorAll('.message.assistant .answer');
+    return answers.length > 0 && answers[answers.length - 1].textContent.includes('Model');
+  }, null, { timeout: 30000 });
+  await page.click('#stop');
   await message.locator('.answer[data-done="true"]').waitFor({ state: 'attached', timeout: 30000 });
   assert.ok(cancelled, 'the cancel endpoint was called');
   assert.ok(await page.isHidden('#stop'));
   assert.ok(await page.isEnabled('#send'));
+  const shown = await message.locator('.answer').textContent();
+  assert.doesNotMatch(shown, /the end\./, 'the answer stopped before its end');
+  await page.waitForTimeout(1500);  // nothing more arrives after Stop
+  assert.equal(await message.locator('.answer').textContent(), shown);
   await page.close();
 });
 
