@@ -12,11 +12,12 @@ build_pkgs=(
   g++ cmake ninja-build make pkg-config ccache git ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev libcli11-dev libtomlplusplus-dev
-  libgit2-dev libre2-dev libxxhash-dev libpugixml-dev
+  libgit2-dev libre2-dev libxxhash-dev libpugixml-dev libhnswlib-dev
+  libpq-dev        # the PostgreSQL backend of the store (libpq)
 )
 runtime_pkgs=(
   ca-certificates libssl3 libsqlite3-0 libboost-json1.81.0 libboost-url1.81.0 libtomlplusplus3
-  libgit2-1.5 libre2-9 libxxhash0 libpugixml1v5 universal-ctags
+  libgit2-1.5 libre2-9 libxxhash0 libpugixml1v5 universal-ctags libpq5
 )
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
@@ -28,6 +29,7 @@ test_pkgs=(
   time             # /usr/bin/time: peak memory in the benchmarks
   json-schema-test-suite  # the official JSON Schema cases run by tests/tools/json_schema_test.cpp
   chromium         # the web UI's browser tests (tests/node/browser.test.mjs, driven by playwright-core)
+  postgresql postgresql-contrib  # a throwaway server for the store's PostgreSQL tests (scripts/pg-test-server.sh)
 )
 
 case "${DEVAGENT_DEPS:-all}" in

@@ -1,5 +1,7 @@
 #include "agent/agent.h"
 
+#include <ctime>
+
 #include "agent/composer.h"
 #include "agent/context.h"
 #include "agent/tool_loop.h"
@@ -56,9 +58,48 @@ void stream_text(const EventSink& sink, const std::string& text) {
   }
 }
 
+std::string day_of(std::int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+// What memory adds to the system prompt: the running summary, and what
+// earlier conversations left that bears on the question.
+std::string memory_context(const Question& q) {
+  std::string out;
+  if (!q.summary.empty()) out += "\n\nSummary of the earlier part of this conversation:\n" + q.summary;
+  if (!q.memories.empty()) {
+    out += "\n\nFrom earlier conversations (newer facts replace older ones; use them when they bear on the question):";
+    for (const auto& r : q.memories) out += "\n- [" + day_of(r.created_at) + ", " + r.kind + "] " + r.content;
+  }
+  if (!q.noted.empty()) {
+    out += "\n\nThe user's message states facts that are now remembered:";
+    for (const auto& n : q.noted) out += "\n- " + n;
+  }
+  return out;
+}
+
+// The builtin engine's mention of what memory recalled for the question.
+std::string recalled_section(const Question& q) {
+  if (q.memories.empty()) return {};
+  std::string out = "**From earlier conversations**\n\n";
+  for (const auto& r : q.memories) {
+    std::string content = r.content;
+    for (auto& c : content) {
+      if (c == '\n') c = ' ';
+    }
+    out += "- " + content + " _(" + r.kind + ", " + day_of(r.created_at) + ")_\n";
+  }
+  return out + "\n";
+}
+
 std::vector<llm::Message> conversation(const char* system, const Question& q, std::string user) {
   std::vector<llm::Message> m;
-  m.push_back(llm::Message{.role = llm::Role::system, .content = system});
+  m.push_back(llm::Message{.role = llm::Role::system, .content = system + memory_context(q)});
   for (const auto& h : q.history) m.push_back(h);
   m.push_back(llm::Message{.role = llm::Role::user, .content = std::move(user)});
   return m;
@@ -129,6 +170,16 @@ asio::awaitable<Answer> Agent::ask(Question q, EventSink sink, CancelToken cance
 asio::awaitable<void> Agent::ask_offline(const Question& q, const EventSink& sink, CancelToken cancel, Answer& out) {
   out.engine = "builtin";
   out.answered_by.reset();
+  if (q.statement) {
+    // A message that only states facts: they are remembered; nothing to look up.
+    std::string text = "Noted — I'll remember:\n";
+    for (const auto& n : q.noted) text += "\n- " + n;
+    text += "\n\nAsk about it in any conversation.";
+    out.text = text;
+    emit(sink, EventKind::plan, json::object{{"tasks", json::array{}}, {"planner", "builtin"}});
+    stream_text(sink, out.text);
+    co_return;
+  }
   out.plan = plan_builtin(q.text, planner_);
   auto data = to_json(out.plan);
   data["planner"] = "builtin";
@@ -138,7 +189,12 @@ asio::awaitable<void> Agent::ask_offline(const Question& q, const EventSink& sin
     out.cancelled = true;
     co_return;
   }
-  out.text = compose_answer(ComposeInput{q.text, out.results});
+  if (out.plan.tasks.empty() && !q.memories.empty()) {
+    // Nothing to look up in the code, but memory knows something about it.
+    out.text = recalled_section(q) + "That is what earlier conversations hold on this; nothing in the code was searched.";
+  } else {
+    out.text = recalled_section(q) + compose_answer(ComposeInput{q.text, out.results});
+  }
   stream_text(sink, out.text);
 }
 

@@ -40,9 +40,21 @@ struct AgentOptions {
   static AgentOptions from(const config::Config& config);
 };
 
+// A memory recalled for a question (src/memory), as the agent uses it.
+struct Recollection {
+  std::string kind;  // "fact", "summary", "entity", "message"
+  std::string content;
+  std::int64_t created_at = 0;  // ms since the epoch
+  double score = 0;
+};
+
 struct Question {
   std::string text;
   std::vector<llm::Message> history;  // earlier turns (user and assistant), oldest first
+  std::string summary;                // the running summary of turns folded out of history
+  std::vector<Recollection> memories; // from earlier conversations, most relevant first
+  std::vector<std::string> noted;     // facts this message stated, now remembered
+  bool statement = false;             // the message states facts and asks nothing
   llm::CallContext context;
   bool offline = false;               // use the builtin planner and composer even with an LLM configured
 };

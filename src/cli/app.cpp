@@ -117,4 +117,17 @@ bool App::open_agent(int& exit_code) {
   return true;
 }
 
+bool App::open_memory(int& exit_code) {
+  auto options = memory::MemoryOptions::from(config);
+  if (!options.enabled) return true;
+  auto m = std::make_unique<memory::MemoryStore>(*db, options);
+  if (auto ok = m->load(); !ok) {
+    print_error("memory: " + ok.error().message);
+    exit_code = kExitRuntime;
+    return false;
+  }
+  memory = std::move(m);
+  return true;
+}
+
 }  // namespace devagent::cli

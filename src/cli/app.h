@@ -15,6 +15,7 @@
 #include "llm/providers.h"
 #include "llm/router.h"
 #include "llm/usage_log.h"
+#include "memory/memory.h"
 #include "store/store.h"
 
 #include <memory>
@@ -38,6 +39,8 @@ struct App {
   std::unique_ptr<github::GitHubClient> github;
   std::unique_ptr<tools::ToolRegistry> tools;
   std::unique_ptr<agent::Agent> agent;
+  // Conversation memory, made by open_memory() (nullptr when memory.enabled is false).
+  std::unique_ptr<memory::MemoryStore> memory;
 
   // Builds the whole stack. On failure prints the one error line, sets
   // exit_code (2 for configuration, 1 otherwise) and returns nullptr.
@@ -45,6 +48,9 @@ struct App {
   // Adds the agent's stack to an opened App. On failure prints the error,
   // sets exit_code and returns false.
   bool open_agent(int& exit_code);
+  // Opens conversation memory and builds its indexes from the store. On
+  // failure prints the error, sets exit_code and returns false.
+  bool open_memory(int& exit_code);
   App() = default;
   ~App();  // flushes the usage log before the store closes
 };

@@ -61,6 +61,7 @@ int run(int argc, char** argv) {
   add_plan(app, flags, exit_code);
   add_providers(app, flags, exit_code);
   add_usage(app, flags, exit_code);
+  add_memory(app, flags, exit_code);
   add_code_commands(app, flags, exit_code);
 
   try {

@@ -17,6 +17,7 @@ int serve(const GlobalFlags& flags) {
   auto app = App::open(flags, exit_code, Role::server);
   if (!app) return exit_code;
   if (!app->open_agent(exit_code)) return exit_code;
+  if (!app->open_memory(exit_code)) return exit_code;
   const auto& cfg = app->config;
   auto version = store::schema_version(*app->db);
   metrics::register_process_metrics(metrics::registry(), kVersion, kCommit);
@@ -27,7 +28,8 @@ int serve(const GlobalFlags& flags) {
                             .router = app->router.get(),
                             .usage = app->usage.get(),
                             .tools = app->tools.get(),
-                            .agent = app->agent.get()};
+                            .agent = app->agent.get(),
+                            .memory = app->memory.get()};
   server::Server srv(server::ServerOptions::from(cfg), services);
   auto port = srv.listen();
   if (!port) {

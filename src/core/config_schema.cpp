@@ -13,6 +13,15 @@ std::string check_listen(std::string_view v) {
 
 std::string check_nonempty(std::string_view v) { return v.empty() ? "must not be empty" : ""; }
 
+// A number from 0 to 1 ("0.35").
+std::string check_unit(std::string_view v) {
+  std::string text(v);
+  char* end = nullptr;
+  double d = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !(d >= 0 && d <= 1)) return "must be a number from 0 to 1";
+  return "";
+}
+
 // "provider:model" items; the model may contain ':' (ollama tags).
 std::string check_route(std::string_view v) {
   size_t start = 0;
@@ -182,6 +191,24 @@ const std::vector<KeySpec>& schema() {
        .help = "Output tokens reserved (and capped) per call when budgets apply", .min = 1, .max = 1'000'000},
 
       // [agent] planning, tools and answers
+      // [memory]
+      {.name = "memory.enabled", .type = Type::boolean, .default_value = "true",
+       .help = "Remember facts, summaries and entities across conversations and recall them"},
+      {.name = "memory.dimension", .type = Type::integer, .default_value = "256",
+       .help = "Dimensions of the builtin embeddings memory recall uses", .min = 16, .max = 4096},
+      {.name = "memory.recall_k", .type = Type::integer, .default_value = "5",
+       .help = "Memories from earlier conversations put into an answer's context at most", .min = 0, .max = 50},
+      {.name = "memory.min_score", .default_value = "0.35",
+       .help = "Fused recall score (docs/memory.md) a memory needs to go into an answer's context",
+       .check = check_unit},
+      {.name = "memory.recency_half_life", .type = Type::duration, .default_value = "30d",
+       .help = "Age at which a memory's recency weight has halved", .min = 60'000, .max = 3'650LL * 86'400'000},
+      {.name = "memory.history_tokens", .type = Type::integer, .default_value = "3000",
+       .help = "A conversation's turns beyond this many tokens fold into its running summary", .min = 200,
+       .max = 1'000'000},
+      {.name = "memory.summary_tokens", .type = Type::integer, .default_value = "400",
+       .help = "Budget of a conversation's running summary, in tokens", .min = 50, .max = 100'000},
+
       {.name = "agent.max_steps", .type = Type::integer, .default_value = "6",
        .help = "Rounds of tool calls a model may make before it must answer", .min = 1, .max = 50},
       {.name = "agent.task_timeout", .type = Type::duration, .default_value = "120s",

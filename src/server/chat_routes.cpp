@@ -6,6 +6,10 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "memory/conversations.h"
+#include "memory/extract.h"
+#include "memory/facts.h"
+#include "memory/history.h"
+#include "memory/memory.h"
 #include "server/handlers.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -23,7 +27,8 @@ namespace {
 
 constexpr std::size_t kMaxMessageBytes = 32 * 1024;
 constexpr std::size_t kMaxIdBytes = 128;
-constexpr int kHistoryMessages = 10;  // earlier turns given to the agent
+constexpr int kHistoryMessages = 10;  // earlier turns given to the agent when memory is off
+const std::string kUser = "local";     // one user until API keys name principals
 
 bool valid_id(std::string_view id) {
   if (id.empty() || id.size() > kMaxIdBytes) return false;
@@ -123,30 +128,103 @@ json::object answer_document(const Run& run, const agent::Answer& a) {
   return doc;
 }
 
-// The conversation's earlier turns, then the question stored; a store that
+// Lower-case letters and digits only: "Our DB is X." and "our db is x" are one memory.
+std::string normalised(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c)) out.push_back(static_cast<char>(std::tolower(c)));
+  }
+  return out;
+}
+
+// Stores the question, then gives the agent what memory holds for it: the
+// conversation's recent turns and running summary (folding the oldest turns
+// into it when they outgrow memory.history_tokens), the memories of earlier
+// conversations that bear on it, and the facts it states. A store that
 // fails costs the history, not the run.
-asio::awaitable<std::vector<llm::Message>> remember_question(store::Database* db, const Run& run,
-                                                             const std::string& text) {
-  std::vector<llm::Message> history;
-  if (!db) co_return history;
-  memory::Conversations conversations(*db);
+asio::awaitable<void> prepare_question(const Services& services, const Run& run, agent::Question& question,
+                                       CancelToken cancel) {
+  if (!services.db) co_return;
+  memory::Conversations conversations(*services.db);
   std::string conversation_id = run.conversation_id();
-  auto earlier = co_await run_blocking([&] { return conversations.history(conversation_id, kHistoryMessages); });
-  if (earlier) history = std::move(*earlier);
-  memory::StoredMessage question;
-  question.id = new_id();
-  question.conversation_id = conversation_id;
-  question.role = "user";
-  question.content = text;
-  question.run_id = run.id();
-  auto stored = co_await run_blocking([&] { return conversations.append(question); });
+  memory::MemoryStore* mem = services.memory;
+  bool use_llm = !question.offline && services.agent && services.agent->has_llm() && services.router;
+
+  if (mem) {
+    auto plan = co_await run_blocking([&] { return memory::plan_history(conversations, *mem, conversation_id); });
+    if (plan) {
+      question.summary = plan->summary;
+      if (!plan->fold.empty()) {
+        std::optional<std::string> text;
+        if (use_llm) {
+          text = co_await memory::summarize_with_llm(*services.router, plan->summary, plan->fold,
+                                                     mem->options().summary_tokens, question.context, cancel);
+        }
+        if (!text) text = memory::extractive_summary(plan->summary, plan->fold, mem->options().summary_tokens);
+        std::int64_t covers = plan->covers + static_cast<std::int64_t>(plan->fold.size());
+        auto stored = co_await run_blocking([&] { return mem->set_summary(conversation_id, kUser, *text, covers); });
+        if (!stored) log::warn("storing the summary failed", "run_id", run.id(), "error", stored.error().message);
+        question.summary = *text;
+      }
+      question.history = memory::as_messages(plan->recent);
+    } else {
+      log::warn("loading the history failed", "run_id", run.id(), "error", plan.error().message);
+    }
+  } else {
+    auto earlier = co_await run_blocking([&] { return conversations.history(conversation_id, kHistoryMessages); });
+    if (earlier) question.history = std::move(*earlier);
+  }
+
+  memory::StoredMessage stored_question;
+  stored_question.id = new_id();
+  stored_question.conversation_id = conversation_id;
+  stored_question.role = "user";
+  stored_question.content = question.text;
+  stored_question.run_id = run.id();
+  auto stored = co_await run_blocking([&] { return conversations.append(stored_question); });
   if (!stored) log::warn("storing the question failed", "run_id", run.id(), "error", stored.error().message);
-  co_return history;
+  if (!mem) co_return;
+
+  // Recall first, so the question's own facts are not among its memories.
+  memory::SearchOptions recall;
+  recall.k = mem->options().recall_k;
+  recall.exclude_conversation = conversation_id;
+  recall.min_score = mem->options().min_score;
+  std::string text = question.text;
+  auto hits = co_await run_blocking([&] { return mem->search(text, recall); });
+  if (hits) {
+    std::vector<std::string> kept;  // normalised contents, to drop repeats
+    for (const auto& h : *hits) {
+      // Bearing on the question: a shared word or entity, or close in meaning.
+      if (h.keyword <= 0 && h.entity <= 0 && h.vector < 0.5) continue;
+      std::string norm = normalised(h.fragment.content);
+      bool repeat = std::any_of(kept.begin(), kept.end(), [&](const std::string& k) {
+        return k.find(norm) != std::string::npos || norm.find(k) != std::string::npos;
+      });
+      if (repeat || norm.empty()) continue;
+      kept.push_back(norm);
+      question.memories.push_back(agent::Recollection{h.fragment.kind, h.fragment.content, h.fragment.created_at, h.score});
+    }
+  } else {
+    log::warn("memory recall failed", "run_id", run.id(), "error", hits.error().message);
+  }
+
+  // With a model, its reading of the question is taken after the answer
+  // (remember_answer), so it never delays the first token; the rules are
+  // instant and run now, so a statement can be acknowledged.
+  if (use_llm) co_return;
+  auto record = co_await run_blocking([&] { return mem->remember_question(conversation_id, kUser, text); });
+  if (record) {
+    for (const auto& f : record->facts) question.noted.push_back(f.content);
+    question.statement = !question.noted.empty() && !memory::is_question(question.text);
+  } else {
+    log::warn("remembering the question failed", "run_id", run.id(), "error", record.error().message);
+  }
 }
 
 // The answer, or what had been written of it when the run was cancelled.
-asio::awaitable<void> remember_answer(store::Database* db, const Run& run, const agent::Answer& answer,
-                                      const std::string& partial) {
+asio::awaitable<void> store_answer(store::Database* db, const Run& run, const agent::Answer& answer,
+                                   const std::string& partial) {
   if (!db) co_return;
   memory::StoredMessage m;
   m.id = run.message_id();
@@ -164,10 +242,42 @@ asio::awaitable<void> remember_answer(store::Database* db, const Run& run, const
   if (!stored) log::warn("storing the answer failed", "run_id", run.id(), "error", stored.error().message);
 }
 
+// What the finished turn leaves in memory; runs after the run has ended, so
+// the client never waits for it. With a model, the question's facts and
+// entities are its reading of them (the summary route), taken now.
+struct TurnToRemember {
+  std::string conversation_id;
+  std::string question;
+  std::string answer;  // empty when the run failed or was cancelled
+  bool llm_reads_question = false;
+  bool cancelled = false;
+  llm::CallContext context;
+};
+
+asio::awaitable<void> remember_turn(const Services& services, const std::string& run_id, TurnToRemember turn) {
+  memory::MemoryStore* mem = services.memory;
+  if (!mem) co_return;
+  if (turn.llm_reads_question) {
+    memory::Extraction extraction;
+    if (!turn.cancelled) {
+      auto extracted = co_await memory::extract_with_llm(*services.router, turn.question, turn.context, CancelToken{});
+      if (extracted) extraction = std::move(*extracted);
+    }
+    auto record = co_await run_blocking(
+        [&] { return mem->remember_question(turn.conversation_id, kUser, turn.question, extraction); });
+    if (!record) log::warn("remembering the question failed", "run_id", run_id, "error", record.error().message);
+  }
+  if (!turn.answer.empty()) {
+    auto remembered = co_await run_blocking(
+        [&] { return mem->remember_answer(turn.conversation_id, kUser, turn.question, turn.answer); });
+    if (!remembered) log::warn("remembering the answer failed", "run_id", run_id, "error", remembered.error().message);
+  }
+}
+
 // Runs the agent on the run's own strand; the run always ends with
 // answer_done or error, and then finish().
-asio::awaitable<void> run_agent(agent::Agent& agent, store::Database* db, std::shared_ptr<Run> run,
-                                agent::Question question) {
+asio::awaitable<void> run_agent(Services services, std::shared_ptr<Run> run, agent::Question question) {
+  agent::Agent& agent = *services.agent;
   auto partial = std::make_shared<std::string>();  // the tokens so far
   agent::EventSink sink = [run, partial](const agent::Event& e) {
     if (e.kind == agent::EventKind::token) {
@@ -177,10 +287,19 @@ asio::awaitable<void> run_agent(agent::Agent& agent, store::Database* db, std::s
   };
   RunOutcome outcome;
   std::string failure;
+  TurnToRemember turn;
   try {
-    question.history = co_await remember_question(db, *run, question.text);
+    co_await prepare_question(services, *run, question, run->cancel_token());
+    turn.conversation_id = run->conversation_id();
+    turn.question = question.text;
+    turn.llm_reads_question = !question.offline && agent.has_llm() && services.router;
+    turn.context = question.context;
+    bool statement = question.statement && !turn.llm_reads_question;  // the builtin acknowledgement
     agent::Answer answer = co_await agent.ask(std::move(question), sink, run->cancel_token());
-    co_await remember_answer(db, *run, answer, *partial);
+    co_await store_answer(services.db, *run, answer, *partial);
+    turn.cancelled = answer.cancelled;
+    // An acknowledgement of stated facts adds nothing to remember.
+    if (!answer.error && !statement) turn.answer = answer.text;
     outcome.document = answer_document(*run, answer);
     if (answer.error) {
       outcome.error_kind = answer.error_kind.empty() ? "upstream" : answer.error_kind;
@@ -199,6 +318,12 @@ asio::awaitable<void> run_agent(agent::Agent& agent, store::Database* db, std::s
     run->push("error", std::move(data));
   }
   run->finish(std::move(outcome));
+  if (!failure.empty() || turn.conversation_id.empty()) co_return;
+  try {
+    co_await remember_turn(services, run->id(), std::move(turn));
+  } catch (const std::exception& e) {
+    log::error("remembering a turn failed", "run_id", run->id(), "error", e.what());
+  }
 }
 
 // Waits for the end of a run without writing anything.
@@ -259,7 +384,7 @@ std::shared_ptr<Run> start_chat_run(Services& services, ChatState& state, const 
   // Each run gets its own strand on the server's threads: a slow client
   // never holds up the agent, and the agent never holds up the connection.
   auto& ioc = static_cast<asio::io_context&>(asio::query(executor, asio::execution::context));
-  auto agent_run = run_agent(*services.agent, services.db, run, std::move(question));
+  auto agent_run = run_agent(services, run, std::move(question));
   asio::co_spawn(asio::make_strand(ioc), std::move(agent_run), asio::detached);
   return run;
 }

@@ -2,6 +2,7 @@
 // store work runs on the blocking pool (run_blocking).
 #include "core/blocking.h"
 #include "memory/conversations.h"
+#include "memory/memory.h"
 #include "server/handlers.h"
 
 #include <boost/json.hpp>
@@ -72,6 +73,15 @@ awaitable<void> delete_conversation(Services& services, Exchange& ex) {
   if (!*removed) {
     co_await ex.reply_error(404, "not_found", "no such conversation");
     co_return;
+  }
+  // What memory kept of it goes too.
+  if (auto* mem = services.memory) {
+    auto forgotten = co_await run_blocking([&] { return mem->forget_conversation(id); });
+    if (!forgotten) {
+      Error error = forgotten.error();
+      co_await ex.reply_error(error);
+      co_return;
+    }
   }
   co_await ex.reply(204, std::string(), "application/json");
 }

@@ -80,6 +80,13 @@ awaitable<bool> stream_run_sse(Exchange& ex, Run& run, std::uint64_t after, std:
 }  // namespace devagent::server::handlers
 
 namespace devagent::server::handlers {
+// memory_routes.cpp: GET /api/v1/memory/search, GET /api/v1/memory, DELETE /api/v1/memory/{id}
+awaitable<void> memory_search(Services& services, Exchange& ex);
+awaitable<void> memory_list(Services& services, Exchange& ex);
+awaitable<void> memory_forget(Services& services, Exchange& ex);
+}  // namespace devagent::server::handlers
+
+namespace devagent::server::handlers {
 // web_routes.cpp: the embedded web UI (GET / and GET /assets/{*rest})
 awaitable<void> web_asset(Exchange& ex);
 }  // namespace devagent::server::handlers

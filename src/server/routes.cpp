@@ -30,6 +30,9 @@ std::vector<Route> routes(Services& s) {
       {verb::get, "/api/v1/conversations", [&s](Exchange& ex) { return h::list_conversations(s, ex); }},
       {verb::get, "/api/v1/conversations/{id}", [&s](Exchange& ex) { return h::get_conversation(s, ex); }},
       {verb::delete_, "/api/v1/conversations/{id}", [&s](Exchange& ex) { return h::delete_conversation(s, ex); }},
+      {verb::get, "/api/v1/memory", [&s](Exchange& ex) { return h::memory_list(s, ex); }},
+      {verb::get, "/api/v1/memory/search", [&s](Exchange& ex) { return h::memory_search(s, ex); }},
+      {verb::delete_, "/api/v1/memory/{id}", [&s](Exchange& ex) { return h::memory_forget(s, ex); }},
       {verb::post, "/api/v1/messages/{id}/feedback", [&s](Exchange& ex) { return h::message_feedback(s, ex); }},
   };
 }

@@ -35,6 +35,9 @@ class ToolRegistry;
 namespace devagent::agent {
 class Agent;
 }
+namespace devagent::memory {
+class MemoryStore;
+}
 
 namespace devagent::server {
 
@@ -65,6 +68,7 @@ struct Services {
   llm::UsageLog* usage = nullptr;
   const tools::ToolRegistry* tools = nullptr;
   agent::Agent* agent = nullptr;
+  memory::MemoryStore* memory = nullptr;  // nullptr: memory off
 };
 
 class Server {

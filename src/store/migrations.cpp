@@ -7,6 +7,7 @@
 // milliseconds since the epoch (UTC), so no dialect-specific sequences or
 // time types are needed. Never edit a released migration; add a new one.
 #include "core/config.h"
+#include "store/postgres.h"
 #include "store/sqlite.h"
 #include "store/store.h"
 
@@ -115,8 +116,13 @@ std::string expand(std::string sql, Dialect d) {
 }
 
 Result<> ensure_migrations_table(Database& db, const std::string& table) {
-  return db.execute_script("CREATE TABLE IF NOT EXISTS " + table +
-                           " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+  std::string sql = "CREATE TABLE IF NOT EXISTS " + table +
+                    " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+  auto created = db.execute_script(sql);
+  // On PostgreSQL two instances creating the table at once can both pass the
+  // IF NOT EXISTS check, and one fails; by then the table exists.
+  if (!created && db.dialect() == Dialect::postgres) created = db.execute_script(sql);
+  return created;
 }
 
 Result<int> version_in(Database& db, const std::string& table) {
@@ -154,7 +160,13 @@ Result<int> migrate(Database& db, const std::vector<Migration>& list, const std:
       if (!r) return r.error();
       return {};
     });
-    if (!applied) return applied.error();
+    if (!applied) {
+      // On PostgreSQL a transaction's snapshot can predate the lock it waited
+      // for, so it may have tried a migration another instance had just
+      // applied. Only a failure that leaves the migration unapplied counts.
+      auto now = version_in(db, version_table);
+      if (db.dialect() != Dialect::postgres || !now || *now < m.version) return applied.error();
+    }
   }
   return version_in(db, version_table);
 }
@@ -174,9 +186,7 @@ Options options_from(const config::Config& config) {
 
 Result<std::unique_ptr<Database>> open(const Options& options) {
   if (options.driver == "sqlite") return open_sqlite(options);
-  if (options.driver == "postgres") {
-    return make_error(ErrorKind::config, "store.driver = postgres is not available in this build yet");
-  }
+  if (options.driver == "postgres") return open_postgres(options);
   return make_error(ErrorKind::config, "store.driver: unknown driver '" + options.driver + "'");
 }
 

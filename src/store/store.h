@@ -61,7 +61,11 @@ class Database {
   // Runs several statements without parameters (migrations).
   virtual Result<> execute_script(std::string_view sql) = 0;
   // Runs fn on one connection inside a transaction: committed when fn
-  // succeeds, rolled back when it fails (its error is returned).
+  // succeeds, rolled back when it fails (its error is returned). Writers are
+  // serialised (SQLite: BEGIN IMMEDIATE; PostgreSQL: SERIALIZABLE), so a
+  // read-then-write never loses an update. On PostgreSQL fn runs again when
+  // the transaction hits a serialization failure or deadlock, so fn must
+  // not have effects outside the database that cannot be repeated.
   virtual Result<> transaction(const std::function<Result<>(Database&)>& fn) = 0;
   // Cheap liveness check.
   virtual Result<> ping() = 0;
@@ -78,8 +82,11 @@ struct Options {
 Options options_from(const config::Config& config);
 
 // Opens the backend. SQLite: creates the file and its directory if needed,
-// WAL journal, foreign keys on, busy timeout set. Errors are `unavailable`
-// with the backend's own message.
+// WAL journal, foreign keys on, busy timeout set. PostgreSQL: connects to
+// postgres_url (a libpq URI or key=value string) and keeps up to pool_size
+// connections, reconnecting broken ones. Errors are `unavailable` with the
+// backend's own message. On either backend a constraint violation (unique,
+// foreign key, not null) is `conflict`.
 Result<std::unique_ptr<Database>> open(const Options& options);
 
 // One schema change: applied once, in version order, in its own transaction.

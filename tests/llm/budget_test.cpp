@@ -1,5 +1,6 @@
 #include "llm/budget.h"
 
+#include "store/backend.h"
 #include "store/store.h"
 #include "support/process.h"
 
@@ -18,17 +19,14 @@
 namespace devagent::llm {
 namespace {
 
-std::unique_ptr<store::Database> open_db(const std::filesystem::path& path, bool migrated = true) {
-  store::Options o;
-  o.sqlite_path = path.string();
-  o.pool_size = 4;
-  auto db = store::open(o);
-  if (!db) ADD_FAILURE() << db.error().message;
-  if (db && migrated) {
-    auto v = store::migrate(**db);
+// A migrated (or bare) Database on the test's backend.
+std::unique_ptr<store::Database> open_db(const store::testing::Backend& backend, bool migrated = true) {
+  auto db = backend.open(4);
+  if (migrated) {
+    auto v = store::migrate(*db);
     if (!v) ADD_FAILURE() << v.error().message;
   }
-  return db ? std::move(*db) : nullptr;
+  return db;
 }
 
 // A UTC day `offset` days from today, as the store writes it.
@@ -47,27 +45,37 @@ BudgetGuard::Standing standing(BudgetGuard& guard, const std::string& principal)
   return s ? *s : BudgetGuard::Standing{};
 }
 
-class BudgetTest : public ::testing::Test {
+// Every test runs on SQLite and on PostgreSQL (see tests/store/backend.h).
+class BudgetTest : public ::testing::TestWithParam<std::string> {
  protected:
-  testing::TempDir dir_;
-  std::unique_ptr<store::Database> db_ = open_db(dir_.path() / "budget.db");
+  void SetUp() override {
+    if (GetParam() == "postgres" && !store::testing::postgres_url()) GTEST_SKIP() << store::testing::kNoPostgres;
+    backend_ = std::make_unique<store::testing::Backend>(GetParam());
+    db_ = open_db(*backend_);
+  }
+  void TearDown() override {
+    db_.reset();
+    backend_.reset();
+  }
+
+  std::unique_ptr<store::testing::Backend> backend_;
+  std::unique_ptr<store::Database> db_;
 };
 
-TEST_F(BudgetTest, NoLimitGivesInactiveReservationWithoutTouchingTheStore) {
+TEST_P(BudgetTest, NoLimitGivesInactiveReservationWithoutTouchingTheStore) {
   // Not migrated: any query against budget_usage would fail.
-  auto bare = open_db(dir_.path() / "bare.db", /*migrated=*/false);
+  store::testing::Backend bare_backend(GetParam());
+  auto bare = open_db(bare_backend, /*migrated=*/false);
   BudgetGuard guard(*bare, BudgetLimits{});
   EXPECT_FALSE(guard.enabled());
   auto r = guard.reserve("alice", 1'000'000, 1'000'000'000);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_FALSE(r->active());
-  r->settle(5, 5);  // no-op
-  auto tables = bare->query("SELECT name FROM sqlite_master WHERE name = 'budget_usage'");
-  ASSERT_TRUE(tables);
-  EXPECT_TRUE(tables->empty());
+  r->settle(5, 5);                                                 // no-op
+  EXPECT_FALSE(bare->query("SELECT COUNT(*) FROM budget_usage"));  // still no table
 }
 
-TEST_F(BudgetTest, ReservationWithinLimitSucceedsAndSettles) {
+TEST_P(BudgetTest, ReservationWithinLimitSucceedsAndSettles) {
   BudgetGuard guard(*db_, BudgetLimits{.daily_tokens = 1000});
   auto r = guard.reserve("alice", 300, 7);
   ASSERT_TRUE(r) << r.error().message;
@@ -90,7 +98,7 @@ TEST_F(BudgetTest, ReservationWithinLimitSucceedsAndSettles) {
   EXPECT_EQ(standing(guard, "bob").tokens_used, 0);  // principals are independent
 }
 
-TEST_F(BudgetTest, RefusalNamesTheLimitAndTheResetTime) {
+TEST_P(BudgetTest, RefusalNamesTheLimitAndTheResetTime) {
   BudgetGuard guard(*db_, BudgetLimits{.daily_tokens = 1000});
   auto spent = guard.reserve("alice", 900, 0);
   ASSERT_TRUE(spent);
@@ -120,7 +128,7 @@ TEST_F(BudgetTest, RefusalNamesTheLimitAndTheResetTime) {
   EXPECT_TRUE(guard.reserve("alice", 40, 0));
 }
 
-TEST_F(BudgetTest, SettledReservationFreesTheUnusedPart) {
+TEST_P(BudgetTest, SettledReservationFreesTheUnusedPart) {
   BudgetGuard guard(*db_, BudgetLimits{.daily_tokens = 1000});
   auto r = guard.reserve("alice", 1000, 0);
   ASSERT_TRUE(r);
@@ -131,7 +139,7 @@ TEST_F(BudgetTest, SettledReservationFreesTheUnusedPart) {
   EXPECT_FALSE(guard.reserve("alice", 1, 0));
 }
 
-TEST_F(BudgetTest, UnsettledReservationIsReleasedOnDestruction) {
+TEST_P(BudgetTest, UnsettledReservationIsReleasedOnDestruction) {
   BudgetGuard guard(*db_, BudgetLimits{.daily_tokens = 1000});
   {
     auto r = guard.reserve("alice", 700, 3);
@@ -145,7 +153,7 @@ TEST_F(BudgetTest, UnsettledReservationIsReleasedOnDestruction) {
   EXPECT_TRUE(guard.reserve("alice", 1000, 0));
 }
 
-TEST_F(BudgetTest, MovingHandsOverTheReservationOnce) {
+TEST_P(BudgetTest, MovingHandsOverTheReservationOnce) {
   BudgetGuard guard(*db_, BudgetLimits{.daily_tokens = 1000});
   auto a = guard.reserve("alice", 300, 0);
   auto b = guard.reserve("alice", 200, 0);
@@ -161,7 +169,7 @@ TEST_F(BudgetTest, MovingHandsOverTheReservationOnce) {
   EXPECT_EQ(s.tokens_used, 150);
 }
 
-TEST_F(BudgetTest, CostLimitIsCheckedSeparately) {
+TEST_P(BudgetTest, CostLimitIsCheckedSeparately) {
   BudgetGuard cost_only(*db_, BudgetLimits{.daily_cost_nanos = 1'000'000'000});  // $1
   auto big = cost_only.reserve("alice", 50'000'000, 600'000'000);                // no token limit
   ASSERT_TRUE(big) << big.error().message;
@@ -186,7 +194,7 @@ TEST_F(BudgetTest, CostLimitIsCheckedSeparately) {
   EXPECT_TRUE(both.reserve("bob", 1'000'000, 1'000'000'000));
 }
 
-TEST_F(BudgetTest, DaysAreIndependent) {
+TEST_P(BudgetTest, DaysAreIndependent) {
   ASSERT_TRUE(db_->execute(
       "INSERT INTO budget_usage (principal, day, tokens_used, tokens_reserved, cost_used_nanos, cost_reserved_nanos, "
       "updated_at) VALUES (?, ?, 1000, 500, 9, 9, 0)",
@@ -203,7 +211,7 @@ TEST_F(BudgetTest, DaysAreIndependent) {
   EXPECT_EQ(yesterday->rows[0].integer(1), 500);
 }
 
-TEST_F(BudgetTest, ReservedNeverGoesNegativeAndUnderReservingShowsInUsed) {
+TEST_P(BudgetTest, ReservedNeverGoesNegativeAndUnderReservingShowsInUsed) {
   BudgetGuard guard(*db_, BudgetLimits{.daily_tokens = 1000});
   auto r = guard.reserve("alice", 100, 100);
   ASSERT_TRUE(r);
@@ -217,7 +225,7 @@ TEST_F(BudgetTest, ReservedNeverGoesNegativeAndUnderReservingShowsInUsed) {
   EXPECT_EQ(s.cost_used_nanos, 150);
 }
 
-TEST_F(BudgetTest, RejectsNegativeAmountsAndNoPrincipal) {
+TEST_P(BudgetTest, RejectsNegativeAmountsAndNoPrincipal) {
   BudgetGuard guard(*db_, BudgetLimits{.daily_tokens = 1000});
   auto negative = guard.reserve("alice", -1, 0);
   ASSERT_FALSE(negative);
@@ -302,33 +310,36 @@ void expect_no_overspend(const Contention& c, BudgetGuard& guard, bool settle_fu
   }
 }
 
-TEST_F(BudgetTest, ConcurrentReservationsNeverPassTheLimit) {
+TEST_P(BudgetTest, ConcurrentReservationsNeverPassTheLimit) {
   BudgetGuard guard(*db_, BudgetLimits{.daily_tokens = kLimit});
   auto c = contend({&guard}, /*settle_full=*/false);
   expect_no_overspend(c, guard, false);
 }
 
-TEST_F(BudgetTest, TwoInstancesOnOneDatabaseNeverPassTheLimit) {
-  auto other = open_db(dir_.path() / "budget.db");  // a second "instance": its own Database, same file
+TEST_P(BudgetTest, TwoInstancesOnOneDatabaseNeverPassTheLimit) {
+  auto other = open_db(*backend_);  // a second "instance": its own Database, same data
   BudgetGuard first(*db_, BudgetLimits{.daily_tokens = kLimit});
   BudgetGuard second(*other, BudgetLimits{.daily_tokens = kLimit});
   auto c = contend({&first, &second}, /*settle_full=*/false);
   expect_no_overspend(c, first, false);
 }
 
-TEST_F(BudgetTest, UsedNeverPassesTheLimitWhenEveryCallUsesItsFullReservation) {
+TEST_P(BudgetTest, UsedNeverPassesTheLimitWhenEveryCallUsesItsFullReservation) {
   BudgetGuard guard(*db_, BudgetLimits{.daily_tokens = kLimit});
   auto c = contend({&guard}, /*settle_full=*/true);
   expect_no_overspend(c, guard, true);
 }
 
-TEST_F(BudgetTest, TwoInstancesUseExactlyTheLimitWhenEveryCallUsesItsFullReservation) {
-  auto other = open_db(dir_.path() / "budget.db");
+TEST_P(BudgetTest, TwoInstancesUseExactlyTheLimitWhenEveryCallUsesItsFullReservation) {
+  auto other = open_db(*backend_);
   BudgetGuard first(*db_, BudgetLimits{.daily_tokens = kLimit});
   BudgetGuard second(*other, BudgetLimits{.daily_tokens = kLimit});
   auto c = contend({&first, &second}, /*settle_full=*/true);
   expect_no_overspend(c, second, true);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, BudgetTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace devagent::llm

@@ -2,6 +2,7 @@
 // records exactly, whatever the grouping, bounds and concurrency.
 #include "llm/usage_log.h"
 
+#include "store/backend.h"
 #include "store/store.h"
 #include "support/process.h"
 
@@ -17,17 +18,26 @@ namespace {
 
 using namespace std::chrono;
 
-std::unique_ptr<store::Database> open_db(const testing::TempDir& dir, bool migrated = true) {
-  store::Options o;
-  o.sqlite_path = (dir.path() / "devagent.db").string();
-  auto db = store::open(o);
-  EXPECT_TRUE(db) << (db ? "" : db.error().message);
-  if (migrated) {
-    auto v = store::migrate(**db);
-    EXPECT_TRUE(v) << (v ? "" : v.error().message);
+// Tests that store records run on SQLite and on PostgreSQL (see
+// tests/store/backend.h); open_db() opens the test's own database.
+class UsageLogStore : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgres" && !store::testing::postgres_url()) GTEST_SKIP() << store::testing::kNoPostgres;
+    backend_ = std::make_unique<store::testing::Backend>(GetParam());
   }
-  return std::move(*db);
-}
+
+  std::unique_ptr<store::Database> open_db(bool migrated = true) {
+    auto db = backend_->open(4);
+    if (migrated) {
+      auto v = store::migrate(*db);
+      EXPECT_TRUE(v) << (v ? "" : v.error().message);
+    }
+    return db;
+  }
+
+  std::unique_ptr<store::testing::Backend> backend_;
+};
 
 std::int64_t ms_at(sys_days day, hours h = hours{0}, milliseconds extra = milliseconds{0}) {
   return duration_cast<milliseconds>((day + h + extra).time_since_epoch()).count();
@@ -83,9 +93,8 @@ void expect_totals(const UsageTotals& t, std::int64_t calls, std::int64_t in, st
   EXPECT_EQ(t.fallbacks, fallbacks);
 }
 
-TEST(UsageLog, ReportTotalsEqualTheHandSums) {
-  testing::TempDir dir;
-  auto db = open_db(dir);
+TEST_P(UsageLogStore, ReportTotalsEqualTheHandSums) {
+  auto db = open_db();
   UsageLog log(*db);
   for (auto& r : sample()) log.record(r);
   ASSERT_TRUE(log.flush());
@@ -98,9 +107,8 @@ TEST(UsageLog, ReportTotalsEqualTheHandSums) {
   EXPECT_TRUE(report->groups.empty());
 }
 
-TEST(UsageLog, GroupsByEveryKeyAndTheGroupsAddUpToTheTotals) {
-  testing::TempDir dir;
-  auto db = open_db(dir);
+TEST_P(UsageLogStore, GroupsByEveryKeyAndTheGroupsAddUpToTheTotals) {
+  auto db = open_db();
   UsageLog log(*db);
   auto records = sample();
   for (auto& r : records) log.record(r);
@@ -164,9 +172,8 @@ TEST(UsageLog, GroupsByEveryKeyAndTheGroupsAddUpToTheTotals) {
   EXPECT_EQ(d->groups[2].key, "2026-11-27");
 }
 
-TEST(UsageLog, SinceIsInclusiveUntilExclusiveAndUserFilters) {
-  testing::TempDir dir;
-  auto db = open_db(dir);
+TEST_P(UsageLogStore, SinceIsInclusiveUntilExclusiveAndUserFilters) {
+  auto db = open_db();
   UsageLog log(*db);
   for (auto& r : sample()) log.record(r);
   ASSERT_TRUE(log.flush());
@@ -203,9 +210,8 @@ TEST(UsageLog, SinceIsInclusiveUntilExclusiveAndUserFilters) {
   expect_totals(r->totals, 0, 0, 0, 0, 0, 0, 0, 0);
 }
 
-TEST(UsageLog, RecordsComeBackNewestFirstAndWhole) {
-  testing::TempDir dir;
-  auto db = open_db(dir);
+TEST_P(UsageLogStore, RecordsComeBackNewestFirstAndWhole) {
+  auto db = open_db();
   UsageLog log(*db);
   auto records = sample();
   for (auto& r : records) log.record(r);
@@ -242,9 +248,8 @@ TEST(UsageLog, RecordsComeBackNewestFirstAndWhole) {
   EXPECT_EQ(bobs->size(), 2u);
 }
 
-TEST(UsageLog, RecordFillsIdAndTimeAndKeepsGivenOnes) {
-  testing::TempDir dir;
-  auto db = open_db(dir);
+TEST_P(UsageLogStore, RecordFillsIdAndTimeAndKeepsGivenOnes) {
+  auto db = open_db();
   UsageLog log(*db);
   auto before = store::now_ms();
   UsageRecord fresh;
@@ -266,9 +271,8 @@ TEST(UsageLog, RecordFillsIdAndTimeAndKeepsGivenOnes) {
   EXPECT_EQ(day->rows[0].text(0), "1970-01-01");
 }
 
-TEST(UsageLog, ConcurrentRecordersLoseNothing) {
-  testing::TempDir dir;
-  auto db = open_db(dir);
+TEST_P(UsageLogStore, ConcurrentRecordersLoseNothing) {
+  auto db = open_db();
   UsageLog log(*db);
   constexpr int kThreads = 8, kEach = 500;
   std::vector<std::thread> threads;
@@ -304,9 +308,8 @@ TEST(UsageLog, ConcurrentRecordersLoseNothing) {
   }
 }
 
-TEST(UsageLog, FlushReportsAWriteErrorOnce) {
-  testing::TempDir dir;
-  auto db = open_db(dir, /*migrated=*/false);  // no usage_records table
+TEST_P(UsageLogStore, FlushReportsAWriteErrorOnce) {
+  auto db = open_db(/*migrated=*/false);  // no usage_records table
   UsageLog log(*db);
   log.record(rec("openai", "gpt-4o", "u", "response", "ok", 1, 1, 0, 1, 1));
   auto r = log.flush();
@@ -317,9 +320,8 @@ TEST(UsageLog, FlushReportsAWriteErrorOnce) {
   EXPECT_FALSE(report);
 }
 
-TEST(UsageLog, DestructorWritesWhatIsQueued) {
-  testing::TempDir dir;
-  auto db = open_db(dir);
+TEST_P(UsageLogStore, DestructorWritesWhatIsQueued) {
+  auto db = open_db();
   {
     UsageLog log(*db);
     for (int i = 0; i < 1000; ++i) log.record(rec("openai", "gpt-4o", "u", "response", "ok", 1, 1, 0, 3, i + 1));
@@ -330,9 +332,8 @@ TEST(UsageLog, DestructorWritesWhatIsQueued) {
   EXPECT_EQ(count->rows[0].integer(1), 3000);
 }
 
-TEST(UsageLog, UnknownGroupingIsInvalidAndNamesTheChoices) {
-  testing::TempDir dir;
-  auto db = open_db(dir);
+TEST_P(UsageLogStore, UnknownGroupingIsInvalidAndNamesTheChoices) {
+  auto db = open_db();
   UsageLog log(*db);
   UsageQuery q;
   q.by = "colour";
@@ -423,6 +424,9 @@ TEST(UsageLog, JsonShape) {
   EXPECT_EQ(groups[0].at("cost_usd").as_string(), "1.234568");
   EXPECT_EQ(boost::json::serialize(groups[0]).rfind("{\"key\":", 0), 0u);  // key first, for people reading it
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, UsageLogStore, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace devagent::llm

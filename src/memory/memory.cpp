@@ -1,0 +1,608 @@
+#include "memory/memory.h"
+
+#include "core/config.h"
+#include "core/log.h"
+#include "index/ann.h"
+#include "index/bm25.h"
+#include "memory/entities.h"
+#include "store/store.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <shared_mutex>
+#include <unordered_set>
+
+namespace devagent::memory {
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kVersionTable = "memory_migrations";
+constexpr std::int64_t kSyncWindow = 64;  // changes re-read on each sync (commits can land out of order)
+constexpr std::size_t kMaxContentBytes = 4000;
+constexpr std::size_t kAnswerBytes = 1200;
+constexpr std::size_t kEntityFragmentsPerTurn = 8;
+
+const std::vector<store::Migration>& migrations(store::Dialect d) {
+  // The change log's sequence is the only dialect difference.
+  static const std::vector<store::Migration> sqlite = {
+      {1, "memory fragments",
+       R"(CREATE TABLE memory_fragments (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            content TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            importance {real} NOT NULL,
+            entities TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            superseded_by TEXT NOT NULL,
+            embedding {blob} NOT NULL,
+            covers_seq BIGINT NOT NULL,
+            created_at BIGINT NOT NULL,
+            last_accessed BIGINT NOT NULL
+          );
+          CREATE INDEX memory_fragments_conversation ON memory_fragments (conversation_id, kind);
+          CREATE INDEX memory_fragments_subject ON memory_fragments (subject, kind);
+          CREATE TABLE memory_changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            fragment_id TEXT NOT NULL,
+            op TEXT NOT NULL,
+            at BIGINT NOT NULL
+          );)"},
+  };
+  static const std::vector<store::Migration> postgres = [] {
+    static std::string sql = std::string(sqlite[0].sql);
+    auto at = sql.find("seq INTEGER PRIMARY KEY AUTOINCREMENT");
+    sql.replace(at, std::strlen("seq INTEGER PRIMARY KEY AUTOINCREMENT"), "seq BIGSERIAL PRIMARY KEY");
+    return std::vector<store::Migration>{{1, "memory fragments", sql.c_str()}};
+  }();
+  return d == store::Dialect::postgres ? postgres : sqlite;
+}
+
+std::string random_id() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* hex = "0123456789abcdef";
+  std::string id(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    auto bits = rng();
+    for (int i = 0; i < 16; ++i) id[half * 16 + i] = hex[(bits >> (i * 4)) & 15];
+  }
+  return id;
+}
+
+std::string cut(std::string_view text, std::size_t bytes) {
+  if (text.size() <= bytes) return std::string(text);
+  std::size_t end = bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // not inside a UTF-8 character
+  return std::string(text.substr(0, end)) + "…";
+}
+
+store::Blob pack(const std::vector<float>& v) {
+  store::Blob b;
+  b.bytes.resize(v.size() * sizeof(float));
+  std::memcpy(b.bytes.data(), v.data(), b.bytes.size());
+  return b;
+}
+
+std::string entities_json(const std::vector<std::string>& e) {
+  json::array a;
+  for (const auto& x : e) a.push_back(json::string(x));
+  return json::serialize(a);
+}
+
+std::vector<std::string> entities_from(const std::string& text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const auto& x : v.as_array()) {
+    if (x.is_string()) out.emplace_back(x.as_string());
+  }
+  return out;
+}
+
+constexpr const char* kColumns =
+    "id, conversation_id, user_id, content, kind, importance, entities, subject, superseded_by, covers_seq, "
+    "created_at, last_accessed";
+
+Fragment fragment_of(const store::Row& r) {
+  Fragment f;
+  f.id = r.text(0);
+  f.conversation_id = r.text(1);
+  f.user_id = r.text(2);
+  f.content = r.text(3);
+  f.kind = r.text(4);
+  f.importance = r.real(5);
+  f.entities = entities_from(r.text(6));
+  f.subject = r.text(7);
+  f.superseded_by = r.text(8);
+  f.covers_seq = r.integer(9);
+  f.created_at = r.integer(10);
+  f.last_accessed = r.integer(11);
+  return f;
+}
+
+double importance_of(const std::string& kind) {
+  if (kind == "fact") return 0.8;
+  if (kind == "summary") return 0.6;
+  if (kind == "entity") return 0.4;
+  return 0.3;
+}
+
+}  // namespace
+
+std::size_t approx_tokens(std::string_view text) { return (text.size() + 3) / 4; }
+
+MemoryOptions MemoryOptions::from(const config::Config& c) {
+  MemoryOptions o;
+  o.enabled = c.boolean("memory.enabled");
+  o.dimension = static_cast<std::size_t>(c.integer("memory.dimension"));
+  o.recall_k = static_cast<std::size_t>(c.integer("memory.recall_k"));
+  o.min_score = std::strtod(c.str("memory.min_score").c_str(), nullptr);
+  o.recency_half_life = c.duration("memory.recency_half_life");
+  o.history_tokens = static_cast<std::size_t>(c.integer("memory.history_tokens"));
+  o.summary_tokens = static_cast<std::size_t>(c.integer("memory.summary_tokens"));
+  return o;
+}
+
+// What the in-process indexes know of each fragment, by label.
+struct MemoryStore::Indexes {
+  explicit Indexes(std::size_t dimension) : ann(index::AnnOptions{.dimension = dimension}) {}
+  struct Meta {
+    std::string id;
+    std::string conversation_id;
+    std::string user_id;
+    std::string kind;
+    double importance = 0;
+    std::int64_t created_at = 0;
+    std::vector<std::string> keys;  // entity keys
+  };
+  index::AnnIndex ann;
+  index::Bm25Index bm25;
+  mutable std::shared_mutex mutex;  // guards the maps below
+  std::unordered_map<std::string, std::uint64_t> label_of;
+  std::unordered_map<std::uint64_t, Meta> meta;
+  std::unordered_map<std::string, std::unordered_set<std::uint64_t>> by_entity;
+  std::uint64_t next_label = 1;
+};
+
+MemoryStore::MemoryStore(store::Database& db, MemoryOptions options)
+    : db_(db), options_(options), embedder_(options.dimension), ix_(std::make_unique<Indexes>(options.dimension)) {}
+
+MemoryStore::~MemoryStore() = default;
+
+std::size_t MemoryStore::indexed() const { return ix_->ann.size(); }
+
+Result<> MemoryStore::index_row(const Fragment& f) {
+  // The embedding is recomputed from the content: deterministic, and the
+  // store's copy is there for backends with a vector index (pgvector).
+  auto vec = embedder_.embed(f.content + (f.subject.empty() ? "" : " " + f.subject));
+  std::uint64_t label;
+  {
+    std::unique_lock lock(ix_->mutex);
+    auto it = ix_->label_of.find(f.id);
+    if (it != ix_->label_of.end()) return {};  // already indexed
+    label = ix_->next_label++;
+    ix_->label_of[f.id] = label;
+    Indexes::Meta m{f.id, f.conversation_id, f.user_id, f.kind, f.importance, f.created_at, {}};
+    for (const auto& e : f.entities) {
+      for (auto& k : entity_keys(e)) m.keys.push_back(std::move(k));
+    }
+    for (const auto& k : m.keys) ix_->by_entity[k].insert(label);
+    ix_->meta.emplace(label, std::move(m));
+  }
+  ix_->ann.add(label, vec);
+  ix_->bm25.add(label, f.content);
+  return {};
+}
+
+void MemoryStore::unindex(const std::string& id) {
+  std::uint64_t label;
+  {
+    std::unique_lock lock(ix_->mutex);
+    auto it = ix_->label_of.find(id);
+    if (it == ix_->label_of.end()) return;
+    label = it->second;
+    ix_->label_of.erase(it);
+    auto m = ix_->meta.find(label);
+    if (m != ix_->meta.end()) {
+      for (const auto& k : m->second.keys) {
+        auto e = ix_->by_entity.find(k);
+        if (e == ix_->by_entity.end()) continue;
+        e->second.erase(label);
+        if (e->second.empty()) ix_->by_entity.erase(e);
+      }
+      ix_->meta.erase(m);
+    }
+  }
+  ix_->ann.remove(label);
+  ix_->bm25.remove(label);
+}
+
+Result<> MemoryStore::load() {
+  if (auto m = store::migrate(db_, migrations(db_.dialect()), kVersionTable); !m) return m.error();
+  auto last = db_.query("SELECT MAX(seq) FROM memory_changes");
+  if (!last) return last.error();
+  auto rows = db_.query(std::string("SELECT ") + kColumns + " FROM memory_fragments WHERE superseded_by = ''");
+  if (!rows) return rows.error();
+  for (const auto& r : rows->rows) {
+    if (auto ok = index_row(fragment_of(r)); !ok) return ok.error();
+  }
+  std::lock_guard lock(sync_mutex_);
+  last_change_ = last->empty() ? 0 : last->rows[0].integer(0);
+  return {};
+}
+
+Result<> MemoryStore::log_change(store::Database& db, const std::string& id, const std::string& op) {
+  auto r = db.execute("INSERT INTO memory_changes (fragment_id, op, at) VALUES (?, ?, ?)", {id, op, store::now_ms()});
+  if (!r) return r.error();
+  return {};
+}
+
+Result<> MemoryStore::apply_change(const std::string& id, const std::string& op) {
+  if (op == "add") {
+    {
+      std::shared_lock lock(ix_->mutex);
+      if (ix_->label_of.count(id)) return {};
+    }
+    auto rows = db_.query(std::string("SELECT ") + kColumns + " FROM memory_fragments WHERE id = ? AND superseded_by = ''", {id});
+    if (!rows) return rows.error();
+    if (!rows->empty()) return index_row(fragment_of(rows->rows[0]));
+    return {};
+  }
+  unindex(id);  // "supersede" and "forget"
+  return {};
+}
+
+Result<> MemoryStore::sync() {
+  std::lock_guard lock(sync_mutex_);
+  auto rows = db_.query("SELECT seq, fragment_id, op FROM memory_changes WHERE seq > ? ORDER BY seq",
+                        {std::max<std::int64_t>(0, last_change_ - kSyncWindow)});
+  if (!rows) return rows.error();
+  for (const auto& r : rows->rows) {
+    std::int64_t seq = r.integer(0);
+    // Changes within the window were applied already unless an "add" lost
+    // the race with a later change; re-applying is harmless (idempotent).
+    if (auto ok = apply_change(r.text(1), r.text(2)); !ok) return ok.error();
+    last_change_ = std::max(last_change_, seq);
+  }
+  return {};
+}
+
+Result<Fragment> MemoryStore::add(Fragment f) {
+  if (f.id.empty()) f.id = random_id();
+  if (f.created_at == 0) f.created_at = store::now_ms();
+  if (f.last_accessed == 0) f.last_accessed = f.created_at;
+  f.content = cut(f.content, kMaxContentBytes);
+  f.importance = std::clamp(f.importance, 0.0, 1.0);
+  f.superseded_by.clear();
+  auto vec = embedder_.embed(f.content + (f.subject.empty() ? "" : " " + f.subject));
+  std::vector<std::string> replaced;
+  auto tx = db_.transaction([&](store::Database& db) -> Result<> {
+    auto ins = db.execute(std::string("INSERT INTO memory_fragments (") + kColumns +
+                              ", embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          {f.id, f.conversation_id, f.user_id, f.content, f.kind, f.importance, entities_json(f.entities),
+                           f.subject, std::string(), f.covers_seq, f.created_at, f.last_accessed, pack(vec)});
+    if (!ins) return ins.error();
+    if (!f.subject.empty() && (f.kind == "fact" || f.kind == "summary")) {
+      auto older = db.query(
+          "SELECT id FROM memory_fragments WHERE kind = ? AND subject = ? AND user_id = ? AND superseded_by = '' AND id <> ?",
+          {f.kind, f.subject, f.user_id, f.id});
+      if (!older) return older.error();
+      for (const auto& r : older->rows) replaced.push_back(r.text(0));
+      for (const auto& id : replaced) {
+        auto up = db.execute("UPDATE memory_fragments SET superseded_by = ? WHERE id = ?", {f.id, id});
+        if (!up) return up.error();
+        if (auto l = log_change(db, id, "supersede"); !l) return l.error();
+      }
+    }
+    return log_change(db, f.id, "add");
+  });
+  if (!tx) return tx.error();
+  for (const auto& id : replaced) unindex(id);
+  if (auto ok = index_row(f); !ok) return ok.error();
+  return f;
+}
+
+Result<std::vector<MemoryHit>> MemoryStore::search(std::string_view query, const SearchOptions& o) {
+  std::vector<MemoryHit> out;
+  if (auto s = sync(); !s) return s.error();
+  if (o.k == 0) return out;
+  auto qv = embedder_.embed(query);
+  std::size_t pool = std::max<std::size_t>(50, o.k * 10);
+  auto ann = ix_->ann.search(qv, pool);
+  auto kw = ix_->bm25.search(query, pool);
+
+  // The question's entity keys: its words and the keys of the entities it names.
+  std::vector<std::string> keys = index::bm25_terms(query);
+  for (const auto& e : extract_entities(query)) {
+    for (auto& k : entity_keys(e)) keys.push_back(std::move(k));
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+
+  struct Candidate {
+    double vector = -1;  // unknown yet
+    double keyword = 0;
+    int entities = 0;
+  };
+  std::unordered_map<std::uint64_t, Candidate> cands;
+  for (const auto& h : ann) cands[h.key].vector = std::max(0.0f, h.similarity);
+  double best_kw = 0;
+  for (const auto& h : kw) {
+    cands[h.key].keyword = h.score;
+    best_kw = std::max(best_kw, h.score);
+  }
+  std::size_t known_keys = 0;
+  std::vector<Indexes::Meta> metas;
+  {
+    std::shared_lock lock(ix_->mutex);
+    for (const auto& k : keys) {
+      auto it = ix_->by_entity.find(k);
+      if (it == ix_->by_entity.end()) continue;
+      ++known_keys;
+      std::size_t taken = 0;
+      for (auto label : it->second) {
+        cands[label].entities += 1;
+        if (++taken >= 2000) break;  // a key on very many fragments says little
+      }
+    }
+  }
+
+  auto now = store::now_ms();
+  double half_life = std::max<double>(1.0, static_cast<double>(options_.recency_half_life.count()));
+  struct Scored {
+    std::uint64_t label;
+    std::string id;
+    MemoryHit hit;
+  };
+  std::vector<Scored> scored;
+  scored.reserve(cands.size());
+  for (auto& [label, c] : cands) {
+    Indexes::Meta m;
+    {
+      std::shared_lock lock(ix_->mutex);
+      auto it = ix_->meta.find(label);
+      if (it == ix_->meta.end()) continue;
+      const auto& meta = it->second;
+      if (!o.user_id.empty() && meta.user_id != o.user_id) continue;
+      if (!o.exclude_conversation.empty() && meta.conversation_id == o.exclude_conversation) continue;
+      if (!o.kinds.empty() && std::find(o.kinds.begin(), o.kinds.end(), meta.kind) == o.kinds.end()) continue;
+      m.id = meta.id;
+      m.importance = meta.importance;
+      m.created_at = meta.created_at;
+    }
+    if (c.vector < 0) c.vector = std::max(0.0f, ix_->ann.similarity(label, qv).value_or(0.0f));
+    MemoryHit h;
+    h.vector = c.vector;
+    h.keyword = best_kw > 0 ? c.keyword / best_kw : 0;
+    h.entity = known_keys > 0 ? static_cast<double>(c.entities) / static_cast<double>(known_keys) : 0;
+    double base = known_keys > 0 ? 0.55 * h.vector + 0.30 * h.keyword + 0.15 * h.entity
+                                 : 0.65 * h.vector + 0.35 * h.keyword;
+    double age = static_cast<double>(std::max<std::int64_t>(0, now - m.created_at));
+    double recency = std::exp2(-age / half_life);
+    h.score = base * (0.75 + 0.25 * m.importance) * (0.8 + 0.2 * recency);
+    if (base <= 0 || h.score < o.min_score) continue;  // nothing in common, or too little
+    scored.push_back(Scored{label, m.id, std::move(h)});
+  }
+  auto better = [](const Scored& a, const Scored& b) {
+    return a.hit.score != b.hit.score ? a.hit.score > b.hit.score : a.id < b.id;
+  };
+  if (scored.size() > o.k) {
+    std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(o.k), scored.end(), better);
+    scored.resize(o.k);
+  } else {
+    std::sort(scored.begin(), scored.end(), better);
+  }
+  if (scored.empty()) return out;
+
+  // The hits' rows, in one query.
+  std::string sql = std::string("SELECT ") + kColumns + " FROM memory_fragments WHERE id IN (";
+  std::vector<store::Value> params;
+  for (std::size_t i = 0; i < scored.size(); ++i) {
+    sql += i ? ", ?" : "?";
+    params.emplace_back(scored[i].id);
+  }
+  sql += ")";
+  auto rows = db_.query(sql, params);
+  if (!rows) return rows.error();
+  std::unordered_map<std::string, Fragment> by_id;
+  for (const auto& r : rows->rows) {
+    auto f = fragment_of(r);
+    by_id.emplace(f.id, std::move(f));
+  }
+  for (auto& s : scored) {
+    auto it = by_id.find(s.id);
+    if (it == by_id.end()) continue;  // forgotten meanwhile
+    s.hit.fragment = std::move(it->second);
+    out.push_back(std::move(s.hit));
+  }
+  if (o.touch && !out.empty()) {
+    std::string touch = "UPDATE memory_fragments SET last_accessed = ? WHERE id IN (";
+    std::vector<store::Value> tp{now};
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      touch += i ? ", ?" : "?";
+      tp.emplace_back(out[i].fragment.id);
+      out[i].fragment.last_accessed = now;
+    }
+    touch += ")";
+    if (auto t = db_.execute(touch, tp); !t) log::warn("memory: recording access failed", "error", t.error().message);
+  }
+  return out;
+}
+
+Result<std::vector<Fragment>> MemoryStore::list(const ListOptions& o) {
+  std::string sql = std::string("SELECT ") + kColumns + " FROM memory_fragments WHERE 1 = 1";
+  std::vector<store::Value> params;
+  if (!o.include_superseded) sql += " AND superseded_by = ''";
+  if (!o.conversation_id.empty()) {
+    sql += " AND conversation_id = ?";
+    params.emplace_back(o.conversation_id);
+  }
+  if (!o.kind.empty()) {
+    sql += " AND kind = ?";
+    params.emplace_back(o.kind);
+  }
+  sql += " ORDER BY created_at DESC, id LIMIT ?";
+  params.emplace_back(std::int64_t{std::clamp(o.limit, 1, 1000)});
+  auto rows = db_.query(sql, params);
+  if (!rows) return rows.error();
+  std::vector<Fragment> out;
+  for (const auto& r : rows->rows) out.push_back(fragment_of(r));
+  return out;
+}
+
+Result<std::optional<Fragment>> MemoryStore::get(const std::string& id) {
+  auto rows = db_.query(std::string("SELECT ") + kColumns + " FROM memory_fragments WHERE id = ?", {id});
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<Fragment>{};
+  return std::optional<Fragment>{fragment_of(rows->rows[0])};
+}
+
+Result<bool> MemoryStore::forget(const std::string& id) {
+  bool found = false;
+  auto tx = db_.transaction([&](store::Database& db) -> Result<> {
+    auto del = db.execute("DELETE FROM memory_fragments WHERE id = ?", {id});
+    if (!del) return del.error();
+    found = *del > 0;
+    if (!found) return {};
+    return log_change(db, id, "forget");
+  });
+  if (!tx) return tx.error();
+  unindex(id);
+  return found;
+}
+
+Result<int> MemoryStore::forget_conversation(const std::string& conversation_id) {
+  auto rows = db_.query("SELECT id FROM memory_fragments WHERE conversation_id = ?", {conversation_id});
+  if (!rows) return rows.error();
+  int n = 0;
+  for (const auto& r : rows->rows) {
+    auto f = forget(r.text(0));
+    if (!f) return f.error();
+    n += *f ? 1 : 0;
+  }
+  return n;
+}
+
+Result<TurnRecord> MemoryStore::remember_question(const std::string& conversation_id, const std::string& user_id,
+                                                  const std::string& question, const Extraction& extraction) {
+  TurnRecord record;
+  auto entities = extraction.from_llm ? extraction.entities : extract_entities(question);
+  auto facts = extraction.from_llm ? extraction.facts : extract_facts(question);
+  // A message that only states facts is remembered as those facts: kept as
+  // a message too, it would go on saying what a newer fact has replaced.
+  if (facts.empty() || is_question(question)) {
+    Fragment q{.conversation_id = conversation_id, .user_id = user_id, .content = cut(question, kMaxContentBytes),
+               .kind = "message", .importance = 0.35, .entities = entities};
+    if (auto a = add(std::move(q)); !a) return a.error();
+  }
+  for (const auto& fact : facts) {
+    Fragment f{.conversation_id = conversation_id, .user_id = user_id, .content = fact.statement, .kind = "fact",
+               .importance = importance_of("fact"), .entities = extract_entities(fact.statement), .subject = fact.subject};
+    auto added = add(std::move(f));
+    if (!added) return added.error();
+    auto superseded = db_.query("SELECT id FROM memory_fragments WHERE superseded_by = ?", {added->id});
+    if (!superseded) return superseded.error();
+    for (const auto& r : superseded->rows) record.superseded.push_back(r.text(0));
+    record.facts.push_back(*added);
+  }
+  if (auto e = remember_entities(conversation_id, user_id, entities, question, record); !e) return e.error();
+  return record;
+}
+
+Result<> MemoryStore::remember_answer(const std::string& conversation_id, const std::string& user_id,
+                                      const std::string& question, const std::string& answer) {
+  if (answer.empty()) return {};
+  auto entities = extract_entities(cut(answer, 8000));
+  if (entities.size() > 20) entities.resize(20);
+  Fragment a{.conversation_id = conversation_id, .user_id = user_id, .content = cut(answer, kAnswerBytes),
+             .kind = "message", .importance = 0.25, .entities = entities};
+  if (auto r = add(std::move(a)); !r) return r.error();
+  TurnRecord ignored;
+  return remember_entities(conversation_id, user_id, entities, question, ignored);
+}
+
+Result<TurnRecord> MemoryStore::remember_turn(const std::string& conversation_id, const std::string& user_id,
+                                              const std::string& question, const std::string& answer,
+                                              const Extraction& extraction) {
+  auto record = remember_question(conversation_id, user_id, question, extraction);
+  if (!record) return record.error();
+  if (auto a = remember_answer(conversation_id, user_id, question, answer); !a) return a.error();
+  return record;
+}
+
+// Entities first named in this conversation get a fragment of their own,
+// linking the conversation to them.
+Result<> MemoryStore::remember_entities(const std::string& conversation_id, const std::string& user_id,
+                                        const std::vector<std::string>& entities, const std::string& question,
+                                        TurnRecord& record) {
+  auto known = db_.query("SELECT subject FROM memory_fragments WHERE conversation_id = ? AND kind = 'entity'",
+                         {conversation_id});
+  if (!known) return known.error();
+  std::unordered_set<std::string> seen;
+  for (const auto& r : known->rows) seen.insert(r.text(0));
+  std::size_t made = 0;
+  for (const auto& e : entities) {
+    record.entities.push_back(e);
+    if (seen.count(e) || made >= kEntityFragmentsPerTurn) continue;
+    seen.insert(e);
+    auto colon = e.find(':');
+    std::string content = e.substr(0, colon) + " " + e.substr(colon + 1) + " — discussed: " + cut(question, 200);
+    Fragment f{.conversation_id = conversation_id, .user_id = user_id, .content = content, .kind = "entity",
+               .importance = importance_of("entity"), .entities = {e}, .subject = e};
+    if (auto r = add(std::move(f)); !r) return r.error();
+    ++made;
+  }
+  return {};
+}
+
+Result<std::optional<Fragment>> MemoryStore::summary(const std::string& conversation_id) {
+  auto rows = db_.query(std::string("SELECT ") + kColumns +
+                            " FROM memory_fragments WHERE kind = 'summary' AND subject = ? AND superseded_by = '' "
+                            "ORDER BY created_at DESC LIMIT 1",
+                        {"summary:" + conversation_id});
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<Fragment>{};
+  return std::optional<Fragment>{fragment_of(rows->rows[0])};
+}
+
+Result<Fragment> MemoryStore::set_summary(const std::string& conversation_id, const std::string& user_id,
+                                          const std::string& text, std::int64_t covers_seq) {
+  Fragment f{.conversation_id = conversation_id, .user_id = user_id, .content = text, .kind = "summary",
+             .importance = importance_of("summary"), .entities = extract_entities(text),
+             .subject = "summary:" + conversation_id, .covers_seq = covers_seq};
+  return add(std::move(f));
+}
+
+json::object to_json(const Fragment& f) {
+  json::object o;
+  o["id"] = f.id;
+  o["conversation_id"] = f.conversation_id;
+  o["user_id"] = f.user_id;
+  o["kind"] = f.kind;
+  o["content"] = f.content;
+  o["importance"] = f.importance;
+  json::array e;
+  for (const auto& x : f.entities) e.push_back(json::string(x));
+  o["entities"] = std::move(e);
+  if (!f.subject.empty() && f.kind == "fact") o["subject"] = f.subject;
+  if (!f.superseded_by.empty()) o["superseded_by"] = f.superseded_by;
+  o["created_at"] = f.created_at;
+  o["last_accessed"] = f.last_accessed;
+  return o;
+}
+
+json::object to_json(const MemoryHit& h) {
+  json::object o = to_json(h.fragment);
+  o["score"] = h.score;
+  o["scores"] = json::object{{"vector", h.vector}, {"keyword", h.keyword}, {"entity", h.entity}};
+  return o;
+}
+
+}  // namespace devagent::memory
