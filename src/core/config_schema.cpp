@@ -198,6 +198,8 @@ const std::vector<KeySpec>& schema() {
        .help = "Dimensions of the builtin embeddings memory recall uses", .min = 16, .max = 4096},
       {.name = "memory.recall_k", .type = Type::integer, .default_value = "5",
        .help = "Memories from earlier conversations put into an answer's context at most", .min = 0, .max = 50},
+      {.name = "memory.recall_tokens", .type = Type::integer, .default_value = "1000",
+       .help = "Tokens of recalled memories an answer's context holds at most", .min = 50, .max = 100'000},
       {.name = "memory.min_score", .default_value = "0.35",
        .help = "Fused recall score (docs/memory.md) a memory needs to go into an answer's context",
        .check = check_unit},

@@ -160,18 +160,25 @@ void Registry::gauge_callback(const std::string& name, const std::string& help, 
   callbacks_.push_back({name, help, kind, std::move(read)});
 }
 
-void Registry::add_collector(std::function<void()> refresh) {
-  std::lock_guard lock(mutex_);
-  collectors_.push_back(std::move(refresh));
+std::uint64_t Registry::add_collector(std::function<void()> refresh) {
+  std::lock_guard lock(collectors_mutex_);
+  auto id = next_collector_++;
+  collectors_.emplace(id, std::move(refresh));
+  return id;
+}
+
+void Registry::remove_collector(std::uint64_t id) {
+  std::lock_guard lock(collectors_mutex_);
+  collectors_.erase(id);
 }
 
 std::string Registry::expose() const {
-  std::vector<std::function<void()>> collectors;
   {
-    std::lock_guard lock(mutex_);
-    collectors = collectors_;
+    // Collectors run under their own lock (not mutex_, which they take to
+    // set gauges): an owner removing its collector waits for them.
+    std::lock_guard lock(collectors_mutex_);
+    for (const auto& [id, refresh] : collectors_) refresh();
   }
-  for (const auto& refresh : collectors) refresh();
   std::lock_guard lock(mutex_);
   std::ostringstream os;
   for (const auto& [name, fam] : counters_) {

@@ -98,8 +98,11 @@ class Registry {
                       Kind kind = Kind::gauge);
 
   // Runs before every exposition, to refresh gauges that are derived from
-  // state elsewhere (circuit states, queue depths).
-  void add_collector(std::function<void()> refresh);
+  // state elsewhere (circuit states, queue depths). Returns an id for
+  // remove_collector, which an owner whose state the collector reads must
+  // call before that state goes (it waits for a running exposition).
+  std::uint64_t add_collector(std::function<void()> refresh);
+  void remove_collector(std::uint64_t id);
 
   // The whole registry in the Prometheus text exposition format.
   std::string expose() const;
@@ -115,7 +118,9 @@ class Registry {
   std::map<std::string, std::unique_ptr<Family<Gauge>>> gauges_;
   std::map<std::string, std::unique_ptr<Family<Histogram>>> histograms_;
   std::vector<Callback> callbacks_;
-  std::vector<std::function<void()>> collectors_;
+  mutable std::mutex collectors_mutex_;  // held while collectors run, so removal waits for them
+  std::map<std::uint64_t, std::function<void()>> collectors_;
+  std::uint64_t next_collector_ = 1;
 };
 
 // The process-wide registry that /metrics exposes.

@@ -193,7 +193,7 @@ Router::Router(RouterOptions options, ProviderSet& providers, std::vector<Route>
                UsageLog* usage, BudgetGuard* budget)
     : impl_(std::make_unique<Impl>(options, providers, std::move(routes), usage, budget)), prices_(std::move(prices)) {
   auto* im = impl_.get();
-  metrics::registry().add_collector([im] {
+  collector_ = metrics::registry().add_collector([im] {
     std::vector<std::pair<Candidate, CircuitState>> states;
     {
       std::lock_guard lock(im->mutex);
@@ -208,7 +208,7 @@ Router::Router(RouterOptions options, ProviderSet& providers, std::vector<Route>
   });
 }
 
-Router::~Router() = default;
+Router::~Router() { metrics::registry().remove_collector(collector_); }
 
 Result<std::unique_ptr<Router>> Router::from_config(const config::Config& config, ProviderSet& providers,
                                                     PriceTable prices, UsageLog* usage, BudgetGuard* budget) {

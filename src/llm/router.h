@@ -148,6 +148,7 @@ class Router {
                                                    const CallContext& context, CancelToken cancel,
                                                    const AttemptObserver& observer);
   std::unique_ptr<Impl> impl_;
+  std::uint64_t collector_ = 0;  // its metrics collector, removed at destruction
   PriceTable prices_;
 };
 

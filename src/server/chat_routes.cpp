@@ -28,7 +28,8 @@ namespace {
 constexpr std::size_t kMaxMessageBytes = 32 * 1024;
 constexpr std::size_t kMaxIdBytes = 128;
 constexpr int kHistoryMessages = 10;  // earlier turns given to the agent when memory is off
-const std::string kUser = "local";     // one user until API keys name principals
+const std::string kUser = "local";
+constexpr std::size_t kMaxMemoryBytes = 800;  // of one recalled memory in the context     // one user until API keys name principals
 
 bool valid_id(std::string_view id) {
   if (id.empty() || id.size() > kMaxIdBytes) return false;
@@ -194,6 +195,7 @@ asio::awaitable<void> prepare_question(const Services& services, const Run& run,
   auto hits = co_await run_blocking([&] { return mem->search(text, recall); });
   if (hits) {
     std::vector<std::string> kept;  // normalised contents, to drop repeats
+    std::size_t budget = mem->options().recall_tokens;
     for (const auto& h : *hits) {
       // Bearing on the question: a shared word or entity, or close in meaning.
       if (h.keyword <= 0 && h.entity <= 0 && h.vector < 0.5) continue;
@@ -202,8 +204,13 @@ asio::awaitable<void> prepare_question(const Services& services, const Run& run,
         return k.find(norm) != std::string::npos || norm.find(k) != std::string::npos;
       });
       if (repeat || norm.empty()) continue;
+      // Within the recall budget; a long memory gives its beginning.
+      std::string content = h.fragment.content;
+      if (content.size() > kMaxMemoryBytes) content = content.substr(0, kMaxMemoryBytes) + "…";
+      if (memory::approx_tokens(content) > budget) break;
+      budget -= memory::approx_tokens(content);
       kept.push_back(norm);
-      question.memories.push_back(agent::Recollection{h.fragment.kind, h.fragment.content, h.fragment.created_at, h.score});
+      question.memories.push_back(agent::Recollection{h.fragment.kind, content, h.fragment.created_at, h.score});
     }
   } else {
     log::warn("memory recall failed", "run_id", run.id(), "error", hits.error().message);

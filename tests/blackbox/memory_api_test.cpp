@@ -1,6 +1,7 @@
 // Black-box tests of conversation memory through the real `devagent serve`
 // (offline engine, SQLite) and `devagent memory`: a fact stated in one
 // conversation is recalled in a new one by a differently worded question.
+#include "support/fake_upstream.h"
 #include "support/http_client.h"
 #include "support/process.h"
 
@@ -8,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace devagent::testing {
@@ -133,6 +135,48 @@ TEST(MemoryCli, SearchListAndForgetReadTheServersStore) {
   EXPECT_EQ(run(devagent_binary(), o).exit_code, 2);
   o.args = {"memory", "list", "--kind", "planet"};
   EXPECT_NE(run(devagent_binary(), o).exit_code, 0);
+}
+
+// With a model, the summary route reads each question with the record_memory
+// tool (a JSON-schema tool call) after the answer; its facts are what is kept.
+TEST(MemoryWithModel, TheSummaryRouteExtractsFactsWithAToolCall) {
+  FakeUpstream fake;
+  fake.push(Reply::text("Got it, staging is on the seventh database host."));
+  fake.push(Reply::tool_call(
+      "record_memory",
+      R"({"facts": [{"subject": "Staging DB host", "statement": "Staging runs on db-staging-7"}],
+          "entities": [{"type": "repo", "value": "acme/infra"}]})"));
+  ServerProcess server({}, {{"OPENAI_BASE_URL", fake.base_url()},
+                            {"OPENAI_API_KEY", "k"},
+                            {"DEVAGENT_ROUTES_DECOMPOSITION", "openai:gpt-4o"},
+                            {"DEVAGENT_ROUTES_RESPONSE", "openai:gpt-4o"},
+                            {"DEVAGENT_ROUTES_SUMMARY", "openai:gpt-4o-mini"}});
+  json::object body{{"message", "fyi staging lives on the seventh db box (acme/infra has the config)"},
+                    {"stream", false}};
+  auto res = http_request(server.port(), verb::post, "/api/v1/chat", json::serialize(body),
+                          {{"Content-Type", "application/json"}}, 60s);
+  ASSERT_EQ(res.status, 200) << res.body;
+  ASSERT_TRUE(fake.wait_for_requests(2, 20s));
+  // The memory is written after the run; wait for it.
+  std::string listed;
+  for (int i = 0; i < 100 && listed.find("db-staging-7") == std::string::npos; ++i) {
+    listed = http_get(server.port(), "/api/v1/memory?kind=fact").body;
+    if (listed.find("db-staging-7") == std::string::npos) std::this_thread::sleep_for(50ms);
+  }
+  auto facts = json::parse(listed).at("memories").as_array();
+  ASSERT_EQ(facts.size(), 1u) << listed;
+  EXPECT_EQ(str(facts[0].at("content")), "Staging runs on db-staging-7");
+  EXPECT_EQ(str(facts[0].at("subject")), "staging database host");
+  // The entities the model named link the conversation to them.
+  auto entities = http_get(server.port(), "/api/v1/memory?kind=entity").body;
+  EXPECT_NE(entities.find("\"repo:acme/infra\""), std::string::npos) << entities;
+  // The extraction call offered record_memory with its schema, on the summary route's model.
+  auto sent = fake.requests();
+  ASSERT_GE(sent.size(), 2u);
+  auto extraction = json::parse(sent[1].body).as_object();
+  EXPECT_EQ(str(extraction.at("model")), "gpt-4o-mini");
+  EXPECT_EQ(str(extraction.at("tools").at(0).at("function").at("name")), "record_memory");
+  EXPECT_TRUE(extraction.at("tools").at(0).at("function").at("parameters").at("properties").as_object().contains("facts"));
 }
 
 }  // namespace

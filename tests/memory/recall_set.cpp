@@ -327,8 +327,8 @@ Result<LoadedRecallSet> load_recall_set(memory::MemoryStore& store, const Recall
       auto r = store.remember_turn(conversation_id, loaded.user_id, turns[t].question, turns[t].answer);
       if (!r) return r.error();
       // Whatever fragment of the conversation is new came from this turn.
-      auto all = store.list(memory::ListOptions{.conversation_id = conversation_id, .include_superseded = true,
-                                                .limit = 1000});
+      auto all = store.list(
+          memory::ListOptions{.conversation_id = conversation_id, .include_superseded = true, .limit = 1000});
       if (!all) return all.error();
       for (const auto& f : *all) {
         loaded.origin.emplace(f.id, TurnRef{static_cast<int>(c), static_cast<int>(t)});

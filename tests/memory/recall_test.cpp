@@ -44,7 +44,9 @@ TEST_F(RecallTest, RecallAtFiveStaysAboveTheFloor) {
   std::printf("recall set: %zu conversations, %zu questions\n", set.conversations.size(), set.questions.size());
   std::printf("recall@1 %.3f  recall@5 %.3f  MRR %.3f\n", scores->recall_at_1, scores->recall_at_5, scores->mrr);
   for (const auto& r : scores->results) {
-    if (r.rank == 0) std::printf("  missed (%s): %s\n", set.questions[r.question].kind.c_str(), set.questions[r.question].text.c_str());
+    if (r.rank == 0)
+      std::printf("  missed (%s): %s\n", set.questions[r.question].kind.c_str(),
+                  set.questions[r.question].text.c_str());
   }
   EXPECT_GE(scores->recall_at_5, kRecallAt5Floor);
 }
@@ -78,16 +80,23 @@ void expect_new_value_first(memory::MemoryStore& memory, const std::string& user
 }
 
 TEST_F(RecallTest, AnUpdatedFactWinsOverTheOldOne) {
-  expect_new_value_first(*memory_, loaded_.user_id, {"which box hosts staging's DB these days?", "db-staging-9", "db-staging-7"});
+  expect_new_value_first(*memory_, loaded_.user_id,
+                         {"which box hosts staging's DB these days?", "db-staging-9", "db-staging-7"});
   expect_new_value_first(*memory_, loaded_.user_id, {"how long do we retain logs?", "30 days", "14 days"});
 }
 
-// Known gap: the rules read "X reads from Y" and "X takes N minutes" as no
-// fact at all, so both statements stay messages, nothing is superseded, and
-// the older one ranks first. Passes once extraction (or recency) handles them.
+// Known gaps: the rules read "X reads from Y" and "X takes N minutes" as no
+// fact at all, and "Bob is on call for the search cluster" and "the on-call
+// for the search cluster is Dana" as facts with different subjects; either
+// way nothing is superseded and the older statement ranks first (the whole
+// set is recorded within a second, so recency cannot tell them apart).
+// Passes once extraction (or timing) handles them.
 TEST_F(RecallTest, DISABLED_AnUpdatedStatementTheRulesDoNotReadAsAFactWins) {
-  expect_new_value_first(*memory_, loaded_.user_id, {"which Kafka topic does ingest consume?", "events.v2", "events.raw"});
-  expect_new_value_first(*memory_, loaded_.user_id, {"how long does the nightly build take?", "25 minutes", "40 minutes"});
+  expect_new_value_first(*memory_, loaded_.user_id,
+                         {"which Kafka topic does ingest consume?", "events.v2", "events.raw"});
+  expect_new_value_first(*memory_, loaded_.user_id,
+                         {"how long does the nightly build take?", "25 minutes", "40 minutes"});
+  expect_new_value_first(*memory_, loaded_.user_id, {"who is on call for search right now?", "Dana", "Bob"});
 }
 
 }  // namespace

@@ -310,3 +310,17 @@ test('a conversation is listed after a reload and opens again', async (t) => {
   assert.equal(await item.count(), 0);
   await page.close();
 });
+
+test('a fact stated in one conversation is recalled by a differently worded question in a new one', async (t) => {
+  if (skipUnless(t, chatAvailable && conversationsAvailable, 'the chat and conversation APIs')) return;
+  const { page } = await openPage(browser, `${server.url}/`);
+  const noted = await ask(page, 'Our release manager for the mobile app is Priya Raman.');
+  assert.match(await noted.locator('.answer').textContent(), /remember/i);
+  await page.click('#new-conversation');
+  await page.waitForFunction(() => document.querySelectorAll('.message.assistant').length === 0);
+  const recalled = await ask(page, 'who manages mobile releases?');
+  const text = await recalled.locator('.answer').textContent();
+  assert.match(text, /From earlier conversations/);
+  assert.match(text, /Priya Raman/);
+  await page.close();
+});

@@ -1,0 +1,62 @@
+// Two `devagent serve` instances on one PostgreSQL database, as behind a
+// load balancer: what one remembers, the other recalls.
+#include "store/backend.h"
+#include "support/http_client.h"
+#include "support/process.h"
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include <string>
+#include <thread>
+
+namespace devagent::testing {
+namespace {
+
+using boost::beast::http::verb;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+std::map<std::string, std::string> on_postgres(const std::string& url) {
+  return {{"DEVAGENT_STORE_DRIVER", "postgres"}, {"DEVAGENT_STORE_POSTGRES_URL", url}};
+}
+
+TEST(SharedStore, TwoInstancesOnOnePostgresSeeEachOthersMemories) {
+  if (!store::testing::postgres_url()) GTEST_SKIP() << store::testing::kNoPostgres;
+  store::testing::Backend db("postgres");
+  ServerProcess a({}, on_postgres(db.options().postgres_url));
+  ServerProcess b({}, on_postgres(db.options().postgres_url));
+
+  json::object stated{{"message", "Our staging database is db-staging-7."}, {"stream", false},
+                      {"options", json::object{{"offline", true}}}};
+  auto res = http_request(a.port(), verb::post, "/api/v1/chat", json::serialize(stated),
+                          {{"Content-Type", "application/json"}}, 60s);
+  ASSERT_EQ(res.status, 200) << res.body;
+
+  // The other instance recalls it, through its API and in an answer.
+  auto found = http_get(b.port(), "/api/v1/memory/search?q=which%20host%20runs%20the%20staging%20DB&k=3");
+  ASSERT_EQ(found.status, 200) << found.body;
+  EXPECT_NE(found.body.find("db-staging-7"), std::string::npos) << found.body;
+  json::object asked{{"message", "which host runs the staging DB?"}, {"stream", false},
+                     {"options", json::object{{"offline", true}}}};
+  auto answer = http_request(b.port(), verb::post, "/api/v1/chat", json::serialize(asked),
+                             {{"Content-Type", "application/json"}}, 60s);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_NE(json::parse(answer.body).at("answer").as_string().find("db-staging-7"), std::string::npos) << answer.body;
+
+  // A correction made on the second replaces the fact on the first too.
+  json::object moved{{"message", "The staging DB moved to db-staging-9."}, {"stream", false},
+                     {"options", json::object{{"offline", true}}}};
+  ASSERT_EQ(http_request(b.port(), verb::post, "/api/v1/chat", json::serialize(moved),
+                         {{"Content-Type", "application/json"}}, 60s).status, 200);
+  auto now = http_get(a.port(), "/api/v1/memory/search?q=staging%20database%20host&k=5&kind=fact");
+  EXPECT_NE(now.body.find("db-staging-9"), std::string::npos) << now.body;
+  EXPECT_EQ(now.body.find("db-staging-7"), std::string::npos) << now.body;
+
+  // Conversations are shared as well.
+  auto listed = http_get(a.port(), "/api/v1/conversations");
+  EXPECT_EQ(json::parse(listed.body).at("conversations").as_array().size(), 3u) << listed.body;
+}
+
+}  // namespace
+}  // namespace devagent::testing
