@@ -88,10 +88,19 @@ std::string normalise_subject(std::string_view subject) {
       {"repos", "repository"}, {"env", "environment"}, {"k8s", "kubernetes"}, {"prod", "production"},
       {"stage", "staging"}, {"pg", "postgres"}, {"postgresql", "postgres"}, {"ci", "ci"}, {"url", "url"},
       {"addr", "address"}, {"host", "host"}, {"hostname", "host"}, {"server", "server"}, {"svc", "service"},
-      {"config", "configuration"}, {"cfg", "configuration"}, {"docs", "documentation"}, {"doc", "documentation"}};
+      {"config", "configuration"}, {"cfg", "configuration"}, {"docs", "documentation"}, {"doc", "documentation"},
+      {"on-call", "on call"}, {"oncall", "on call"},
+      // One form per verb, so "reads from" and "read from" are one subject.
+      {"reads", "read"}, {"writes", "write"}, {"publishes", "publish"}, {"sends", "send"}, {"connects", "connect"},
+      {"talks", "talk"}, {"points", "point"}, {"takes", "take"}, {"lasts", "last"}, {"costs", "cost"},
+      {"consumes", "consume"}, {"depends", "depend"}, {"listens", "listen"}, {"uses", "use"}};
   static const std::unordered_set<std::string> drop = {"our", "my", "the", "your", "their", "team's", "teams",
                                                        "a", "an", "current", "currently", "now", "new", "main"};
-  std::istringstream in(lower(subject));
+  std::string text = lower(subject);
+  // When it holds is not what it is about.
+  static const RE2 time_phrases(R"(\b(?:this week|this month|these days|right now|at the moment|for now|today|currently|now)\b)");
+  RE2::GlobalReplace(&text, time_phrases, " ");
+  std::istringstream in(text);
   std::string word;
   std::string out;
   while (in >> word) {
@@ -119,6 +128,7 @@ std::vector<Fact> extract_facts(std::string_view text) {
     RE2 re;
     bool value_first;  // "we use X for Y": the subject is Y
     bool ownership = false;
+    const char* subject_prefix = "";
   };
   static const std::vector<const Pattern*> patterns = [] {
     std::vector<const Pattern*> p;
@@ -126,6 +136,12 @@ std::vector<Fact> extract_facts(std::string_view text) {
     p.push_back(new Pattern{RE2(R"((?i)^(.{2,60}?)\s+(?:was|were|got|has been|have been|is)\s+renamed\s+(?:to\s+)?(.{1,160})$)"), false});
     p.push_back(new Pattern{RE2(R"((?i)^(.{2,60}?)\s+(?:lives|runs|is hosted|are hosted|is deployed|are deployed|sits)\s+(?:in|on|at)\s+(.{1,160})$)"), false});
     p.push_back(new Pattern{RE2(R"((?i)^we\s+(?:now\s+|currently\s+)?(?:use|run|rely on|deploy with|build with)\s+(.{1,80}?)\s+(?:for|as)\s+(.{2,80})$)"), true});
+    // On call: "Bob is on call for the search cluster" — the subject is the rota.
+    p.push_back(new Pattern{RE2(R"((?i)^(.{2,40}?)\s+(?:is|are)\s+(?:now\s+)?on[ -]call\s+for\s+(.{2,120})$)"), true, false, "on call for "});
+    // Data flow and duration: "the workers read from topic X", "builds take 40 minutes";
+    // the verb is part of the subject ("ingest workers read from").
+    p.push_back(new Pattern{RE2(R"((?i)^(.{2,60}?\s+(?:now\s+)?(?:reads?|writes?|publish(?:es)?|sends?|connects?|talks?|points?|pushes|pulls)\s+(?:from|to|into))\s+(.{1,160})$)"), false});
+    p.push_back(new Pattern{RE2(R"((?i)^(.{2,60}?\s+(?:now\s+)?(?:takes?|lasts?|costs?|consumes?|depends on|listens on|uses))\s+(.{1,160})$)"), false});
     // Ownership: "Alice owns the billing service" — the subject is who owns it.
     p.push_back(new Pattern{RE2(R"((?i)^(.{2,40}?)\s+(?:owns|maintains|leads|manages|is responsible for|are responsible for|is in charge of|is the owner of|is the maintainer of)\s+(.{2,120})$)"), true, true});
     p.push_back(new Pattern{RE2(R"((?i)^(.{2,60}?)\s+(?:is|are)\s+(?:now\s+|currently\s+|still\s+|always\s+)?(?:called\s+|named\s+|at\s+|on\s+)?(.{1,160})$)"), false});
@@ -146,6 +162,7 @@ std::vector<Fact> extract_facts(std::string_view text) {
       if (!RE2::FullMatch(marked, p->re, &a, &b)) continue;
       std::string subject = p->value_first ? b : a;
       if (p->ownership) subject = "owner of " + subject;
+      subject = p->subject_prefix + subject;
       std::string value = trim(p->value_first ? a : b);
       std::string key = normalise_subject(subject);
       if (key.empty() || empty_subjects().count(key) || value.empty()) break;

@@ -518,15 +518,16 @@ Result<TurnRecord> MemoryStore::remember_question(const std::string& conversatio
 }
 
 Result<> MemoryStore::remember_answer(const std::string& conversation_id, const std::string& user_id,
-                                      const std::string& question, const std::string& answer) {
+                                      const std::string& answer) {
   if (answer.empty()) return {};
   auto entities = extract_entities(cut(answer, 8000));
   if (entities.size() > 20) entities.resize(20);
   Fragment a{.conversation_id = conversation_id, .user_id = user_id, .content = cut(answer, kAnswerBytes),
              .kind = "message", .importance = 0.25, .entities = entities};
+  // The answer's entities index its fragment; entity fragments of their
+  // own come from what the user named (an answer names many things in passing).
   if (auto r = add(std::move(a)); !r) return r.error();
-  TurnRecord ignored;
-  return remember_entities(conversation_id, user_id, entities, question, ignored);
+  return {};
 }
 
 Result<TurnRecord> MemoryStore::remember_turn(const std::string& conversation_id, const std::string& user_id,
@@ -534,7 +535,7 @@ Result<TurnRecord> MemoryStore::remember_turn(const std::string& conversation_id
                                               const Extraction& extraction) {
   auto record = remember_question(conversation_id, user_id, question, extraction);
   if (!record) return record.error();
-  if (auto a = remember_answer(conversation_id, user_id, question, answer); !a) return a.error();
+  if (auto a = remember_answer(conversation_id, user_id, answer); !a) return a.error();
   return record;
 }
 

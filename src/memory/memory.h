@@ -135,9 +135,9 @@ class MemoryStore {
   // and fragments for entities first named in this conversation.
   Result<TurnRecord> remember_question(const std::string& conversation_id, const std::string& user_id,
                                        const std::string& question, const Extraction& extraction = {});
-  // Records the answer (its beginning) and the entities it names.
+  // Records the answer (its beginning), indexed by the entities it names.
   Result<> remember_answer(const std::string& conversation_id, const std::string& user_id,
-                           const std::string& question, const std::string& answer);
+                           const std::string& answer);
   // Both, for a finished turn.
   Result<TurnRecord> remember_turn(const std::string& conversation_id, const std::string& user_id,
                                    const std::string& question, const std::string& answer,

@@ -276,7 +276,7 @@ asio::awaitable<void> remember_turn(const Services& services, const std::string&
   }
   if (!turn.answer.empty()) {
     auto remembered = co_await run_blocking(
-        [&] { return mem->remember_answer(turn.conversation_id, kUser, turn.question, turn.answer); });
+        [&] { return mem->remember_answer(turn.conversation_id, kUser, turn.answer); });
     if (!remembered) log::warn("remembering the answer failed", "run_id", run_id, "error", remembered.error().message);
   }
 }

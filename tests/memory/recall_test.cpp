@@ -85,13 +85,9 @@ TEST_F(RecallTest, AnUpdatedFactWinsOverTheOldOne) {
   expect_new_value_first(*memory_, loaded_.user_id, {"how long do we retain logs?", "30 days", "14 days"});
 }
 
-// Known gaps: the rules read "X reads from Y" and "X takes N minutes" as no
-// fact at all, and "Bob is on call for the search cluster" and "the on-call
-// for the search cluster is Dana" as facts with different subjects; either
-// way nothing is superseded and the older statement ranks first (the whole
-// set is recorded within a second, so recency cannot tell them apart).
-// Passes once extraction (or timing) handles them.
-TEST_F(RecallTest, DISABLED_AnUpdatedStatementTheRulesDoNotReadAsAFactWins) {
+// Updates phrased as data flow ("read from"), durations ("take") and
+// on-call rotas, which need the verb or the rota in the subject.
+TEST_F(RecallTest, UpdatesOfFlowsDurationsAndRotasWinToo) {
   expect_new_value_first(*memory_, loaded_.user_id,
                          {"which Kafka topic does ingest consume?", "events.v2", "events.raw"});
   expect_new_value_first(*memory_, loaded_.user_id,
