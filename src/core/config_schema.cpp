@@ -200,6 +200,9 @@ const std::vector<KeySpec>& schema() {
        .help = "Memories from earlier conversations put into an answer's context at most", .min = 0, .max = 50},
       {.name = "memory.recall_tokens", .type = Type::integer, .default_value = "1000",
        .help = "Tokens of recalled memories an answer's context holds at most", .min = 50, .max = 100'000},
+      {.name = "memory.llm_extraction", .type = Type::boolean, .default_value = "true",
+       .help = "With a model, read each question's facts and entities with the summary route (one call per turn); "
+               "false uses the rules",},
       {.name = "memory.min_score", .default_value = "0.35",
        .help = "Fused recall score (docs/memory.md) a memory needs to go into an answer's context",
        .check = check_unit},

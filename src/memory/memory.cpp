@@ -144,6 +144,7 @@ MemoryOptions MemoryOptions::from(const config::Config& c) {
   o.dimension = static_cast<std::size_t>(c.integer("memory.dimension"));
   o.recall_k = static_cast<std::size_t>(c.integer("memory.recall_k"));
   o.recall_tokens = static_cast<std::size_t>(c.integer("memory.recall_tokens"));
+  o.llm_extraction = c.boolean("memory.llm_extraction");
   o.min_score = std::strtod(c.str("memory.min_score").c_str(), nullptr);
   o.recency_half_life = c.duration("memory.recency_half_life");
   o.history_tokens = static_cast<std::size_t>(c.integer("memory.history_tokens"));

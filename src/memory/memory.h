@@ -86,6 +86,7 @@ struct MemoryOptions {
   std::size_t recall_k = 5;
   double min_score = 0.35;  // what recall puts in an answer's context
   std::size_t recall_tokens = 1000;  // and at most this many tokens of it
+  bool llm_extraction = true;        // with a model, facts and entities by the summary route (one call per turn)
   std::chrono::milliseconds recency_half_life{30LL * 24 * 3600 * 1000};
   std::size_t history_tokens = 3000;  // a conversation's turns beyond this fold into its summary
   std::size_t summary_tokens = 400;   // the running summary's budget

@@ -150,6 +150,7 @@ asio::awaitable<void> prepare_question(const Services& services, const Run& run,
   std::string conversation_id = run.conversation_id();
   memory::MemoryStore* mem = services.memory;
   bool use_llm = !question.offline && services.agent && services.agent->has_llm() && services.router;
+  bool llm_extraction = use_llm && mem && mem->options().llm_extraction;
 
   if (mem) {
     auto plan = co_await run_blocking([&] { return memory::plan_history(conversations, *mem, conversation_id); });
@@ -219,7 +220,7 @@ asio::awaitable<void> prepare_question(const Services& services, const Run& run,
   // With a model, its reading of the question is taken after the answer
   // (remember_answer), so it never delays the first token; the rules are
   // instant and run now, so a statement can be acknowledged.
-  if (use_llm) co_return;
+  if (llm_extraction) co_return;
   auto record = co_await run_blocking([&] { return mem->remember_question(conversation_id, kUser, text); });
   if (record) {
     for (const auto& f : record->facts) question.noted.push_back(f.content);
@@ -299,9 +300,10 @@ asio::awaitable<void> run_agent(Services services, std::shared_ptr<Run> run, age
     co_await prepare_question(services, *run, question, run->cancel_token());
     turn.conversation_id = run->conversation_id();
     turn.question = question.text;
-    turn.llm_reads_question = !question.offline && agent.has_llm() && services.router;
+    turn.llm_reads_question = !question.offline && agent.has_llm() && services.router && services.memory &&
+                              services.memory->options().llm_extraction;
     turn.context = question.context;
-    bool statement = question.statement && !turn.llm_reads_question;  // the builtin acknowledgement
+    bool statement = question.statement && (question.offline || !agent.has_llm());  // the builtin acknowledgement
     agent::Answer answer = co_await agent.ask(std::move(question), sink, run->cancel_token());
     co_await store_answer(services.db, *run, answer, *partial);
     turn.cancelled = answer.cancelled;

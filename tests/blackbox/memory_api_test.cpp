@@ -179,5 +179,24 @@ TEST(MemoryWithModel, TheSummaryRouteExtractsFactsWithAToolCall) {
   EXPECT_TRUE(extraction.at("tools").at(0).at("function").at("parameters").at("properties").as_object().contains("facts"));
 }
 
+// memory.llm_extraction = false: no extra model call per turn; the rules read the facts.
+TEST(MemoryWithModel, ExtractionCanBeLeftToTheRulesToSaveTheCall) {
+  FakeUpstream fake;
+  fake.set_default_reply(Reply::text("Noted."));
+  ServerProcess server({}, {{"OPENAI_BASE_URL", fake.base_url()},
+                            {"OPENAI_API_KEY", "k"},
+                            {"DEVAGENT_ROUTES_DECOMPOSITION", "openai:gpt-4o"},
+                            {"DEVAGENT_ROUTES_RESPONSE", "openai:gpt-4o"},
+                            {"DEVAGENT_MEMORY_LLM_EXTRACTION", "false"}});
+  json::object body{{"message", "Our staging database is db-staging-7."}, {"stream", false}};
+  auto res = http_request(server.port(), verb::post, "/api/v1/chat", json::serialize(body),
+                          {{"Content-Type", "application/json"}}, 60s);
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto facts = http_get(server.port(), "/api/v1/memory?kind=fact").body;
+  EXPECT_NE(facts.find("db-staging-7"), std::string::npos) << facts;
+  std::this_thread::sleep_for(300ms);  // time for a call that must not come
+  EXPECT_EQ(fake.requests().size(), 1u);
+}
+
 }  // namespace
 }  // namespace devagent::testing
