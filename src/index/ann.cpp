@@ -1,5 +1,13 @@
 #include "index/ann.h"
 
+// Debian's hnswlib 0.6.2 prefetches the neighbour after the last one in
+// searchBaseLayer, reading one int past a node's top link list (the value is
+// only a prefetch hint, and malloc's rounding covers it). AddressSanitizer
+// rightly reports that read, so sanitizer builds use hnswlib's portable code,
+// which has no prefetch; release builds keep its SSE code.
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_MANUAL_VECTORIZATION
+#endif
 #include <hnswlib/hnswlib.h>
 
 #include <algorithm>
@@ -20,27 +28,25 @@ AnnIndex::~AnnIndex() = default;
 bool AnnIndex::add(std::uint64_t key, std::span<const float> vector) {
   if (vector.size() != options_.dimension) return false;
   std::unique_lock lock(mutex_);
-  bool existed = graph_->label_lookup_.count(key) > 0;
-  bool was_deleted = false;
-  if (existed) {
-    auto internal = graph_->label_lookup_.at(key);
-    was_deleted = graph_->isMarkedDeleted(internal);
+  if (graph_->cur_element_count >= graph_->max_elements_) graph_->resizeIndex(graph_->max_elements_ * 2);
+  auto node = next_node_++;
+  graph_->addPoint(vector.data(), node);
+  if (auto it = node_of_.find(key); it != node_of_.end()) {
+    key_of_.erase(it->second);
+    ++dead_;
   }
-  if (!existed && graph_->cur_element_count >= graph_->max_elements_) {
-    graph_->resizeIndex(graph_->max_elements_ * 2);
-  }
-  // hnswlib updates the vector of an existing label in place, reviving it.
-  graph_->addPoint(vector.data(), key);
-  if (!existed || was_deleted) ++live_;
+  node_of_[key] = node;
+  key_of_[node] = key;
   return true;
 }
 
 bool AnnIndex::remove(std::uint64_t key) {
   std::unique_lock lock(mutex_);
-  auto it = graph_->label_lookup_.find(key);
-  if (it == graph_->label_lookup_.end() || graph_->isMarkedDeleted(it->second)) return false;
-  graph_->markDelete(key);
-  --live_;
+  auto it = node_of_.find(key);
+  if (it == node_of_.end()) return false;
+  key_of_.erase(it->second);
+  node_of_.erase(it);
+  ++dead_;
   return true;
 }
 
@@ -48,26 +54,39 @@ std::vector<AnnHit> AnnIndex::search(std::span<const float> query, std::size_t k
   std::vector<AnnHit> out;
   if (query.size() != options_.dimension || k == 0) return out;
   std::shared_lock lock(mutex_);
-  if (live_ == 0) return out;
-  k = std::min(k, live_);
-  // setEf is not synchronised in hnswlib: the beam is fixed at construction
-  // and k beyond it is served by searching with a beam of k (searchKnn uses
-  // max(ef, k)).
-  auto result = graph_->searchKnn(query.data(), k);
-  out.resize(result.size());
-  for (std::size_t i = result.size(); i-- > 0;) {
-    const auto& [distance, label] = result.top();
-    out[i] = AnnHit{label, 1.0f - distance};  // InnerProductSpace distance is 1 - dot
-    result.pop();
+  std::size_t live = node_of_.size();
+  if (live == 0) return out;
+  k = std::min(k, live);
+  std::size_t total = graph_->cur_element_count;
+  // Dead nodes take places in the result: fetch more, and more again while short.
+  std::size_t fetch = std::min(total, k + std::min(dead_, std::max<std::size_t>(4 * k, 64)));
+  for (;;) {
+    auto result = graph_->searchKnn(query.data(), fetch);
+    std::vector<AnnHit> hits;
+    hits.reserve(result.size());
+    while (!result.empty()) {
+      const auto& [distance, node] = result.top();
+      if (auto it = key_of_.find(node); it != key_of_.end()) {
+        hits.push_back(AnnHit{it->second, 1.0f - distance});  // InnerProductSpace distance is 1 - dot
+      }
+      result.pop();
+    }
+    std::reverse(hits.begin(), hits.end());  // the queue pops the farthest first
+    if (hits.size() >= k || fetch >= total) {
+      if (hits.size() > k) hits.resize(k);
+      return hits;
+    }
+    fetch = std::min(total, fetch * 2);
   }
-  return out;
 }
 
 std::optional<float> AnnIndex::similarity(std::uint64_t key, std::span<const float> query) const {
   if (query.size() != options_.dimension) return std::nullopt;
   std::shared_lock lock(mutex_);
-  auto it = graph_->label_lookup_.find(key);
-  if (it == graph_->label_lookup_.end() || graph_->isMarkedDeleted(it->second)) return std::nullopt;
+  auto node = node_of_.find(key);
+  if (node == node_of_.end()) return std::nullopt;
+  auto it = graph_->label_lookup_.find(node->second);
+  if (it == graph_->label_lookup_.end()) return std::nullopt;
   const auto* data = reinterpret_cast<const float*>(graph_->getDataByInternalId(it->second));
   float dot = 0;
   for (std::size_t i = 0; i < query.size(); ++i) dot += data[i] * query[i];
@@ -76,7 +95,7 @@ std::optional<float> AnnIndex::similarity(std::uint64_t key, std::span<const flo
 
 std::size_t AnnIndex::size() const {
   std::shared_lock lock(mutex_);
-  return live_;
+  return node_of_.size();
 }
 
 }  // namespace devagent::index

@@ -1,7 +1,11 @@
 // An approximate-nearest-neighbour index over unit vectors (cosine
 // similarity as inner product), on hnswlib (Debian libhnswlib-dev). Keys are
-// the caller's 64-bit labels; removing a key marks it deleted in the graph,
-// and adding it again revives the slot. The index grows as needed.
+// the caller's 64-bit labels. hnswlib is used insert-only: a removed key's
+// node stays in the graph, dead, and is filtered out of results (searches
+// fetch a little more to make up for them); adding a key again inserts a new
+// node. (hnswlib 0.6.2's in-place update and delete paths are avoided; the
+// graph only ever grows.) The index grows as needed; a restart rebuilds it
+// without the dead.
 //
 // Thread-safe: searches share a lock, changes take it exclusively.
 #pragma once
@@ -12,6 +16,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 namespace hnswlib {
@@ -59,7 +64,10 @@ class AnnIndex {
   mutable std::shared_mutex mutex_;
   std::unique_ptr<hnswlib::InnerProductSpace> space_;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph_;
-  std::size_t live_ = 0;
+  std::unordered_map<std::uint64_t, std::uint64_t> node_of_;  // live key -> graph label
+  std::unordered_map<std::uint64_t, std::uint64_t> key_of_;   // live graph label -> key
+  std::uint64_t next_node_ = 0;
+  std::size_t dead_ = 0;  // nodes of removed or replaced keys
 };
 
 }  // namespace devagent::index

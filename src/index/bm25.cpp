@@ -85,8 +85,9 @@ void Bm25Index::add(std::uint64_t key, std::string_view text) {
   remove_locked(key);
   std::vector<std::string> distinct;
   distinct.reserve(tf.size());
+  auto length = static_cast<std::uint32_t>(terms.size());
   for (auto& [term, count] : tf) {
-    postings_[term].push_back(Posting{key, count});
+    postings_[term].push_back(Posting{key, count, length});
     distinct.push_back(term);
   }
   doc_terms_[key] = std::move(distinct);
@@ -125,16 +126,24 @@ std::vector<Bm25Hit> Bm25Index::search(std::string_view query, std::size_t k) co
   double n = static_cast<double>(doc_length_.size());
   if (n == 0 || k == 0) return out;
   double avg = static_cast<double>(total_length_) / n;
-  std::unordered_map<std::uint64_t, double> scores;
+  // The postings lists of the query's terms, rarest first; common ones are
+  // dropped while a rarer term is there.
+  std::vector<const std::vector<Posting>*> lists;
   for (const auto& term : terms) {
     auto p = postings_.find(term);
-    if (p == postings_.end()) continue;
-    double df = static_cast<double>(p->second.size());
+    if (p != postings_.end()) lists.push_back(&p->second);
+  }
+  std::sort(lists.begin(), lists.end(), [](const auto* a, const auto* b) { return a->size() < b->size(); });
+  std::size_t common = std::max<std::size_t>(1000, static_cast<std::size_t>(n / 20));
+  while (lists.size() > 1 && lists.back()->size() > common) lists.pop_back();
+  std::unordered_map<std::uint64_t, double> scores;
+  for (const auto* list : lists) {
+    double df = static_cast<double>(list->size());
     double idf = std::log(1.0 + (n - df + 0.5) / (df + 0.5));
-    for (const auto& posting : p->second) {
-      double len = static_cast<double>(doc_length_.at(posting.key));
+    double norm = kK1 * (1 - kB) , slope = kK1 * kB / std::max(avg, 1.0);
+    for (const auto& posting : *list) {
       double tf = posting.tf;
-      scores[posting.key] += idf * tf * (kK1 + 1) / (tf + kK1 * (1 - kB + kB * len / std::max(avg, 1.0)));
+      scores[posting.key] += idf * tf * (kK1 + 1) / (tf + norm + slope * posting.length);
     }
   }
   out.reserve(scores.size());

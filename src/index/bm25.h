@@ -30,7 +30,10 @@ class Bm25Index {
   // Adds or replaces the document of key.
   void add(std::uint64_t key, std::string_view text);
   bool remove(std::uint64_t key);
-  // The k best-scoring documents, best first; documents sharing no term are not returned.
+  // The k best-scoring documents, best first; documents sharing no term are
+  // not returned. Terms in more than 5% of the documents (and at least 1,000)
+  // say little and would cost a pass over a long postings list: they are
+  // skipped while the query has a rarer term.
   std::vector<Bm25Hit> search(std::string_view query, std::size_t k) const;
   std::size_t size() const;
 
@@ -38,6 +41,7 @@ class Bm25Index {
   struct Posting {
     std::uint64_t key;
     std::uint32_t tf;
+    std::uint32_t length;  // the document's, kept here so scoring touches one array
   };
   void remove_locked(std::uint64_t key);
 

@@ -130,24 +130,23 @@ std::vector<Fact> extract_facts(std::string_view text) {
     bool ownership = false;
     const char* subject_prefix = "";
   };
-  static const std::vector<const Pattern*> patterns = [] {
-    std::vector<const Pattern*> p;
-    p.push_back(new Pattern{RE2(R"((?i)^(.{2,60}?)\s+(?:has\s+|have\s+)?(?:moved|migrated|switched|changed)\s+(?:from\s+\S+\s+)?to\s+(.{1,160})$)"), false});
-    p.push_back(new Pattern{RE2(R"((?i)^(.{2,60}?)\s+(?:was|were|got|has been|have been|is)\s+renamed\s+(?:to\s+)?(.{1,160})$)"), false});
-    p.push_back(new Pattern{RE2(R"((?i)^(.{2,60}?)\s+(?:lives|runs|is hosted|are hosted|is deployed|are deployed|sits)\s+(?:in|on|at)\s+(.{1,160})$)"), false});
-    p.push_back(new Pattern{RE2(R"((?i)^we\s+(?:now\s+|currently\s+)?(?:use|run|rely on|deploy with|build with)\s+(.{1,80}?)\s+(?:for|as)\s+(.{2,80})$)"), true});
-    // On call: "Bob is on call for the search cluster" — the subject is the rota.
-    p.push_back(new Pattern{RE2(R"((?i)^(.{2,40}?)\s+(?:is|are)\s+(?:now\s+)?on[ -]call\s+for\s+(.{2,120})$)"), true, false, "on call for "});
-    // Data flow and duration: "the workers read from topic X", "builds take 40 minutes";
-    // the verb is part of the subject ("ingest workers read from").
-    p.push_back(new Pattern{RE2(R"((?i)^(.{2,60}?\s+(?:now\s+)?(?:reads?|writes?|publish(?:es)?|sends?|connects?|talks?|points?|pushes|pulls)\s+(?:from|to|into))\s+(.{1,160})$)"), false});
-    p.push_back(new Pattern{RE2(R"((?i)^(.{2,60}?\s+(?:now\s+)?(?:takes?|lasts?|costs?|consumes?|depends on|listens on|uses))\s+(.{1,160})$)"), false});
-    // Ownership: "Alice owns the billing service" — the subject is who owns it.
-    p.push_back(new Pattern{RE2(R"((?i)^(.{2,40}?)\s+(?:owns|maintains|leads|manages|is responsible for|are responsible for|is in charge of|is the owner of|is the maintainer of)\s+(.{2,120})$)"), true, true});
-    p.push_back(new Pattern{RE2(R"((?i)^(.{2,60}?)\s+(?:is|are)\s+(?:now\s+|currently\s+|still\s+|always\s+)?(?:called\s+|named\s+|at\s+|on\s+)?(.{1,160})$)"), false});
-    p.push_back(new Pattern{RE2(R"((?i)^([A-Za-z][A-Za-z0-9 _'-]{1,40}?)\s*(?::|=)\s+(.{1,160})$)"), false});
-    return p;
-  }();
+  // Built once, by value (RE2 objects are neither copied nor moved).
+  static const Pattern patterns[] = {
+      {RE2(R"((?i)^(.{2,60}?)\s+(?:has\s+|have\s+)?(?:moved|migrated|switched|changed)\s+(?:from\s+\S+\s+)?to\s+(.{1,160})$)"), false},
+      {RE2(R"((?i)^(.{2,60}?)\s+(?:was|were|got|has been|have been|is)\s+renamed\s+(?:to\s+)?(.{1,160})$)"), false},
+      {RE2(R"((?i)^(.{2,60}?)\s+(?:lives|runs|is hosted|are hosted|is deployed|are deployed|sits)\s+(?:in|on|at)\s+(.{1,160})$)"), false},
+      {RE2(R"((?i)^we\s+(?:now\s+|currently\s+)?(?:use|run|rely on|deploy with|build with)\s+(.{1,80}?)\s+(?:for|as)\s+(.{2,80})$)"), true},
+      // On call: "Bob is on call for the search cluster" — the subject is the rota.
+      {RE2(R"((?i)^(.{2,40}?)\s+(?:is|are)\s+(?:now\s+)?on[ -]call\s+for\s+(.{2,120})$)"), true, false, "on call for "},
+      // Data flow and duration: "the workers read from topic X", "builds take 40 minutes";
+      // the verb is part of the subject ("ingest workers read from").
+      {RE2(R"((?i)^(.{2,60}?\s+(?:now\s+)?(?:reads?|writes?|publish(?:es)?|sends?|connects?|talks?|points?|pushes|pulls)\s+(?:from|to|into))\s+(.{1,160})$)"), false},
+      {RE2(R"((?i)^(.{2,60}?\s+(?:now\s+)?(?:takes?|lasts?|costs?|consumes?|depends on|listens on|uses))\s+(.{1,160})$)"), false},
+      // Ownership: "Alice owns the billing service" — the subject is who owns it.
+      {RE2(R"((?i)^(.{2,40}?)\s+(?:owns|maintains|leads|manages|is responsible for|are responsible for|is in charge of|is the owner of|is the maintainer of)\s+(.{2,120})$)"), true, true},
+      {RE2(R"((?i)^(.{2,60}?)\s+(?:is|are)\s+(?:now\s+|currently\s+|still\s+|always\s+)?(?:called\s+|named\s+|at\s+|on\s+)?(.{1,160})$)"), false},
+      {RE2(R"((?i)^([A-Za-z][A-Za-z0-9 _'-]{1,40}?)\s*(?::|=)\s+(.{1,160})$)"), false},
+  };
   std::vector<Fact> out;
   for (const auto& raw : sentences(text)) {
     std::string s = trim(raw);
@@ -157,7 +156,8 @@ std::vector<Fact> extract_facts(std::string_view text) {
     bool remembered = marked.size() != s.size();
     if (!remembered && question_openers().count(first_word(marked))) continue;
     if (marked.find("```") != std::string::npos) continue;
-    for (const auto* p : patterns) {
+    for (const auto& pattern : patterns) {
+      const auto* p = &pattern;
       std::string a, b;
       if (!RE2::FullMatch(marked, p->re, &a, &b)) continue;
       std::string subject = p->value_first ? b : a;

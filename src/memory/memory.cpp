@@ -26,6 +26,7 @@ constexpr std::int64_t kSyncWindow = 64;  // changes re-read on each sync (commi
 constexpr std::size_t kMaxContentBytes = 4000;
 constexpr std::size_t kAnswerBytes = 1200;
 constexpr std::size_t kEntityFragmentsPerTurn = 8;
+constexpr std::size_t kMaxEntityFanout = 500;  // fragments one entity key may point recall at
 
 const std::vector<store::Migration>& migrations(store::Dialect d) {
   // The change log's sequence is the only dialect difference.
@@ -348,11 +349,10 @@ Result<std::vector<MemoryHit>> MemoryStore::search(std::string_view query, const
       auto it = ix_->by_entity.find(k);
       if (it == ix_->by_entity.end()) continue;
       ++known_keys;
-      std::size_t taken = 0;
-      for (auto label : it->second) {
-        cands[label].entities += 1;
-        if (++taken >= 2000) break;  // a key on very many fragments says little
-      }
+      // A key on very many fragments (a common word) tells them apart from
+      // nothing; it counts as known but adds no candidates.
+      if (it->second.size() > kMaxEntityFanout) continue;
+      for (auto label : it->second) cands[label].entities += 1;
     }
   }
 
