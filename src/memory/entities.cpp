@@ -1,5 +1,7 @@
 #include "memory/entities.h"
 
+#include "core/text.h"
+
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -8,12 +10,6 @@
 
 namespace devagent::memory {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 const std::unordered_set<std::string>& languages() {
   static const std::unordered_set<std::string> set = {
@@ -57,7 +53,7 @@ bool has_code_extension(std::string_view path) {
   auto dot = path.rfind('.');
   auto slash = path.rfind('/');
   if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash)) return false;
-  return ext.count(lower(path.substr(dot + 1))) > 0;
+  return ext.count(ascii_lower(path.substr(dot + 1))) > 0;
 }
 
 bool looks_like_dir(std::string_view first) {
@@ -65,7 +61,7 @@ bool looks_like_dir(std::string_view first) {
       "src", "lib", "include", "test", "tests", "docs", "doc", "bin", "build", "scripts", "web", "app",
       "cmd", "pkg", "internal", "config", "deploy", "examples", "tools", "bench", "vendor", "third_party",
       "usr", "etc", "var", "home", "tmp", "opt", "node_modules", "dist", "assets", "static", "api", "v1"};
-  return dirs.count(lower(first)) > 0;
+  return dirs.count(ascii_lower(first)) > 0;
 }
 
 }  // namespace
@@ -111,7 +107,7 @@ std::vector<std::string> extract_entities(std::string_view text) {
   static const RE2 call(R"([A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)*)");
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     const std::string& t = tokens[i];
-    std::string l = lower(t);
+    std::string l = ascii_lower(t);
     if (t.size() > 1 && t[0] == '@' && std::isalnum(static_cast<unsigned char>(t[1])) && t.find('/') == std::string::npos) {
       add("person:" + l);
       continue;
@@ -140,12 +136,12 @@ std::vector<std::string> extract_entities(std::string_view text) {
     }
     if (package_words().count(l)) {
       // "crate tokio", "package lodash" — the name after the word …
-      if (i + 1 < tokens.size() && !common_words().count(lower(tokens[i + 1])) && !package_words().count(lower(tokens[i + 1]))) {
-        add("package:" + lower(tokens[i + 1]));
+      if (i + 1 < tokens.size() && !common_words().count(ascii_lower(tokens[i + 1])) && !package_words().count(ascii_lower(tokens[i + 1]))) {
+        add("package:" + ascii_lower(tokens[i + 1]));
       }
       // … or before it: "the tokio crate".
-      if (i > 0 && !common_words().count(lower(tokens[i - 1])) && !package_words().count(lower(tokens[i - 1]))) {
-        add("package:" + lower(tokens[i - 1]));
+      if (i > 0 && !common_words().count(ascii_lower(tokens[i - 1])) && !package_words().count(ascii_lower(tokens[i - 1]))) {
+        add("package:" + ascii_lower(tokens[i - 1]));
       }
       continue;
     }
@@ -172,11 +168,11 @@ std::vector<std::string> extract_entities(std::string_view text) {
 std::vector<std::string> entity_keys(std::string_view entity) {
   std::vector<std::string> keys;
   std::string e(entity);
-  keys.push_back(lower(e));
+  keys.push_back(ascii_lower(e));
   auto colon = e.find(':');
   if (colon == std::string::npos) return keys;
   std::string type = e.substr(0, colon);
-  std::string value = lower(e.substr(colon + 1));
+  std::string value = ascii_lower(e.substr(colon + 1));
   keys.push_back(value);
   if (type == "repo") {
     auto slash = value.find('/');

@@ -1,5 +1,7 @@
 #include "memory/facts.h"
 
+#include "core/text.h"
+
 #include <re2/re2.h>
 
 #include <cctype>
@@ -9,12 +11,6 @@
 
 namespace devagent::memory {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string trim(std::string_view s) {
   std::size_t a = 0, b = s.size();
@@ -48,7 +44,7 @@ std::string first_word(std::string_view s) {
   while (a < s.size() && !std::isalnum(static_cast<unsigned char>(s[a]))) ++a;
   std::size_t b = a;
   while (b < s.size() && (std::isalnum(static_cast<unsigned char>(s[b])) || s[b] == '\'')) ++b;
-  return lower(s.substr(a, b - a));
+  return ascii_lower(s.substr(a, b - a));
 }
 
 // Splits at sentence ends: ". " "! " "? " ";" and newlines; a dot inside a
@@ -96,7 +92,7 @@ std::string normalise_subject(std::string_view subject) {
       {"consumes", "consume"}, {"depends", "depend"}, {"listens", "listen"}, {"uses", "use"}};
   static const std::unordered_set<std::string> drop = {"our", "my", "the", "your", "their", "team's", "teams",
                                                        "a", "an", "current", "currently", "now", "new", "main"};
-  std::string text = lower(subject);
+  std::string text = ascii_lower(subject);
   // When it holds is not what it is about.
   static const RE2 time_phrases(R"(\b(?:this week|this month|these days|right now|at the moment|for now|today|currently|now)\b)");
   RE2::GlobalReplace(&text, time_phrases, " ");
@@ -170,7 +166,7 @@ std::vector<Fact> extract_facts(std::string_view text) {
       if (std::count(key.begin(), key.end(), ' ') > 5) break;
       // "X is not ..."/"X is a bit slow" — opinions and negations are kept
       // only when the user asked to remember them.
-      std::string v = lower(value);
+      std::string v = ascii_lower(value);
       if (!remembered && (v.starts_with("not ") || v.starts_with("very ") || v.starts_with("really ") ||
                           v.starts_with("so ") || v.starts_with("too ") || v == "good" || v == "bad" ||
                           v == "great" || v == "fine" || v == "ok" || v == "okay")) {

@@ -130,13 +130,26 @@ struct Session {
   }
 };
 
-std::string event_frame(const Run& run, const RunEvent& e) {
+// One event as a frame; the client's ref goes on the run's first frame.
+std::string event_frame(const Run& run, const RunEvent& e, const json::value& ref) {
   json::object o;
   o["type"] = e.kind;
   o["run_id"] = run.id();
   o["id"] = e.seq;
+  if (e.kind == "run" && !ref.is_null()) o["ref"] = ref;
   o["data"] = e.data;
   return json::serialize(o);
+}
+
+// A peer that takes no bytes for write_timeout is dropped: closing the
+// socket fails the pending write (and read). Cancelled after each write.
+void arm_write_deadline(const std::shared_ptr<Session>& s) {
+  s->write_deadline.expires_after(s->write_timeout);
+  s->write_deadline.async_wait([s](const boost::system::error_code& ec) {
+    if (ec) return;
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(s->ws).socket().close(ignored);
+  });
 }
 
 asio::awaitable<void> write_loop(std::shared_ptr<Session> s) {
@@ -151,14 +164,7 @@ asio::awaitable<void> write_loop(std::shared_ptr<Session> s) {
     std::string frame = std::move(s->queue.front());
     s->queue.pop_front();
     s->queued_bytes -= frame.size();
-    // A peer that takes no bytes for write_timeout is dropped: closing the
-    // socket fails the write (and the pending read).
-    s->write_deadline.expires_after(s->write_timeout);
-    s->write_deadline.async_wait([s](const boost::system::error_code& ec) {
-      if (ec) return;
-      boost::system::error_code ignored;
-      beast::get_lowest_layer(s->ws).socket().close(ignored);
-    });
+    arm_write_deadline(s);
     auto [ec, n] = co_await s->ws.async_write(asio::buffer(frame), tuple_awaitable);
     s->write_deadline.cancel();
     if (ec) {
@@ -167,12 +173,7 @@ asio::awaitable<void> write_loop(std::shared_ptr<Session> s) {
     }
   }
   if (!broken && s->ws.is_open()) {
-    s->write_deadline.expires_after(s->write_timeout);
-    s->write_deadline.async_wait([s](const boost::system::error_code& ec) {
-      if (ec) return;
-      boost::system::error_code ignored;
-      beast::get_lowest_layer(s->ws).socket().close(ignored);
-    });
+    arm_write_deadline(s);
     auto [ec] = co_await s->ws.async_close(s->close_reason, tuple_awaitable);
     if (ec) log::debug("websocket close handshake failed", "error", ec.message());
     s->write_deadline.cancel();
@@ -191,17 +192,7 @@ asio::awaitable<void> forward(std::shared_ptr<Session> s, std::shared_ptr<Run> r
   for (;;) {
     auto snapshot = run->since(last);
     for (const auto& e : snapshot.events) {
-      if (e.kind == "run" && !ref.is_null()) {
-        json::object o;
-        o["type"] = e.kind;
-        o["run_id"] = run->id();
-        o["id"] = e.seq;
-        o["ref"] = ref;
-        o["data"] = e.data;
-        s->send_json(o);
-      } else {
-        s->send(event_frame(*run, e));
-      }
+      s->send(event_frame(*run, e, ref));
       last = e.seq;
     }
     if (snapshot.done || s->stopped) break;
