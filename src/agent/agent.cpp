@@ -5,9 +5,11 @@
 #include "agent/composer.h"
 #include "agent/context.h"
 #include "agent/tool_loop.h"
+#include "core/blocking.h"
 #include "core/config.h"
 #include "core/log.h"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace devagent::agent {
@@ -105,6 +107,59 @@ std::vector<llm::Message> conversation(const char* system, const Question& q, st
   return m;
 }
 
+std::int64_t store_age(const cache::Entry& e) {
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+  return std::max<std::int64_t>(0, now.count() - e.created_at);
+}
+
+// The version of what writes answers: a change to a prompt or to the
+// composer's output is a new scope, so old entries stop matching.
+constexpr const char* kComposerVersion = "composer-1";
+const std::string& prompt_version() {
+  static const std::string v = digest(std::string(kDecompositionPrompt) + '\n' + kResponsePrompt + '\n' + kComposerVersion);
+  return v;
+}
+
+// A replayed answer: the stored events, each marked cached, then answer_done
+// with what the hit saved.
+Answer replay_answer(const cache::Hit& hit, const Replay& replay, const EventSink& sink, Clock::time_point started) {
+  Answer out;
+  CacheInfo info{hit.entry.kind,
+                 hit.exact,
+                 hit.decision.similarity,
+                 hit.entry.question,
+                 store_age(hit.entry),
+                 hit.entry.input_tokens + hit.entry.output_tokens,
+                 hit.entry.cost_nanos};
+  for (const auto& e : replay.events) {
+    if (e.kind == EventKind::plan) {
+      if (auto plan = plan_from_json(e.data); plan) out.plan = std::move(*plan);
+    }
+    auto data = e.data;
+    data["cached"] = true;
+    emit(sink, e.kind, std::move(data));
+  }
+  out.text = replay.text;
+  out.engine = replay.engine.empty() ? "cache" : replay.engine;
+  if (!replay.provider.empty()) out.answered_by = llm::Candidate{replay.provider, replay.model};
+  out.cached = info;
+  json::object done{{"engine", out.engine},
+                    {"usage", json::object{{"input_tokens", 0}, {"output_tokens", 0}, {"cached_input_tokens", 0},
+                                           {"estimated", false}}},
+                    {"cost_usd", 0.0},
+                    {"tasks", 0},
+                    {"failed_tasks", 0},
+                    {"duration_ms",
+                     std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()},
+                    {"cached", info.to_json()}};
+  if (out.answered_by) {
+    done["provider"] = out.answered_by->provider;
+    done["model"] = out.answered_by->model;
+  }
+  emit(sink, EventKind::answer_done, std::move(done));
+  return out;
+}
+
 }  // namespace
 
 AgentOptions AgentOptions::from(const config::Config& config) {
@@ -128,13 +183,103 @@ bool Agent::has_llm() const {
   return !route.candidates.empty() && route.candidates.front().provider != "builtin";
 }
 
+void Agent::use_cache(cache::ResponseCache* cache, RevisionResolver revision) {
+  cache_ = cache;
+  revision_ = std::move(revision);
+  tool_digest_ = tool_set_digest(tools_);
+}
+
+std::optional<cache::Scope> Agent::answer_scope(const Question& q, bool llm) const {
+  if (!cache_ || !cache_->options().enabled || q.statement) return std::nullopt;
+  cache::Scope scope;
+  auto repos = repository_scope(q.text, planner_, revision_);
+  if (!repos.cacheable) return std::nullopt;
+  scope.kind = repos.about_repository ? cache::Kind::analysis : cache::Kind::response;
+  if (llm) {
+    const auto& route = router_.route("response");
+    scope.model = "response:" + (route.candidates.empty() ? std::string() : route.candidates.front().label());
+  } else {
+    scope.model = "builtin";
+  }
+  scope.tools = tool_digest_;
+  scope.prompt_version = prompt_version();
+  scope.repository = repos.repositories;
+  scope.revision = repos.revisions;
+  scope.context = context_digest(q);
+  scope.semantic = q.history.empty() || !leans_on_earlier_turns(q.text);
+  return scope;
+}
+
+cache::Scope Agent::decomposition_scope(const Question& q) const {
+  cache::Scope scope;
+  scope.kind = cache::Kind::decomposition;
+  const auto& route = router_.route("decomposition");
+  scope.model = "decomposition:" + (route.candidates.empty() ? std::string() : route.candidates.front().label());
+  scope.tools = tool_digest_;
+  scope.prompt_version = prompt_version();
+  scope.context = context_digest(q);
+  scope.semantic = q.history.empty() || !leans_on_earlier_turns(q.text);
+  return scope;
+}
+
+asio::awaitable<std::optional<cache::Hit>> Agent::cache_lookup(const cache::Scope& scope, const std::string& question) {
+  auto* c = cache_;
+  auto found = co_await run_blocking([&] { return c->lookup(scope, question); });
+  if (!found) {
+    log::warn("cache lookup failed", "kind", cache::to_string(scope.kind), "error", found.error().message);
+    co_return std::nullopt;
+  }
+  auto hit = std::move(*found);
+  auto recorded = co_await run_blocking([&]() -> Result<> {
+    if (!hit) return c->record(scope.kind, cache::Outcome::miss);
+    auto outcome = hit->exact ? cache::Outcome::exact_hit : cache::Outcome::semantic_hit;
+    if (auto t = c->touch(hit->entry.id); !t) return t;
+    return c->record(scope.kind, outcome, hit->entry.input_tokens + hit->entry.output_tokens, hit->entry.cost_nanos);
+  });
+  if (!recorded) log::warn("cache statistics not recorded", "error", recorded.error().message);
+  co_return hit;
+}
+
+asio::awaitable<bool> Agent::cached(const Question& q) {
+  auto scope = co_await run_blocking([&] { return answer_scope(q, !q.offline && has_llm()); });
+  if (!scope) co_return false;
+  auto* c = cache_;
+  auto found = co_await run_blocking([&] { return c->lookup(*scope, q.text); });
+  co_return found && found->has_value();
+}
+
+asio::awaitable<void> Agent::cache_put(const cache::Scope& scope, const std::string& question, std::string payload,
+                                       const llm::Usage& usage, std::int64_t cost_nanos) {
+  auto* c = cache_;
+  auto stored = co_await run_blocking([&] {
+    return c->put(scope, question, std::move(payload), usage.input_tokens, usage.output_tokens, cost_nanos);
+  });
+  if (!stored) log::warn("answer not cached", "kind", cache::to_string(scope.kind), "error", stored.error().message);
+}
+
 asio::awaitable<Answer> Agent::ask(Question q, EventSink sink, CancelToken cancel) {
   auto started = Clock::now();
   Answer out;
   q.context.skip_builtin = true;
+  const bool llm = !q.offline && has_llm();
+  // Resolving a local repository's revision reads its index: blocking work.
+  auto scope = co_await run_blocking([&] { return answer_scope(q, llm); });
+  if (scope && q.cache.read) {
+    auto hit = co_await cache_lookup(*scope, q.text);
+    if (hit) {
+      auto replay = parse_payload(hit->entry.payload);
+      if (replay) {
+        co_return replay_answer(*hit, *replay, sink, started);
+      }
+      log::warn("cache entry unreadable, answering afresh", "id", hit->entry.id, "error", replay.error().message);
+    }
+  }
+  RunRecorder recorder;
+  EventSink run_sink = scope && q.cache.write ? recorder.wrap(sink) : sink;
+
   bool answered = false;
-  if (!q.offline && has_llm()) answered = co_await ask_llm(q, sink, cancel, out);
-  if (!answered && !cancel.cancelled()) co_await ask_offline(q, sink, cancel, out);
+  if (llm) answered = co_await ask_llm(q, run_sink, cancel, out);
+  if (!answered && !cancel.cancelled()) co_await ask_offline(q, run_sink, cancel, out);
   if (cancel.cancelled()) out.cancelled = true;
 
   if (out.cancelled) {
@@ -164,6 +309,24 @@ asio::awaitable<Answer> Agent::ask(Question q, EventSink sink, CancelToken cance
     done["model"] = out.answered_by->model;
   }
   emit(sink, EventKind::answer_done, std::move(done));
+  // Kept only when complete, by the engine the scope names, and not leaning
+  // on local code the scope does not pin to a revision.
+  if (scope && q.cache.write && failed == 0 && !out.text.empty() && out.engine == (llm ? "llm" : "builtin") &&
+      (!scope->revision.empty() || !uses_local_code(out.plan))) {
+    // A repository that changed during the run (its index was refreshed)
+    // leaves the answer between two revisions: not kept.
+    // (No ?: around co_await: GCC 12 destroys its temporaries twice.)
+    bool unchanged = true;
+    if (!scope->repository.empty()) {
+      auto after = co_await run_blocking([&] { return answer_scope(q, llm); });
+      unchanged = after && after->key() == scope->key();
+    }
+    if (unchanged) {
+      json::object meta{{"engine", out.engine}};
+      if (out.answered_by) meta["provider"] = out.answered_by->provider, meta["model"] = out.answered_by->model;
+      co_await cache_put(*scope, q.text, recorder.payload(out.text, std::move(meta)), out.usage, out.cost_nanos);
+    }
+  }
   co_return out;
 }
 
@@ -198,8 +361,30 @@ asio::awaitable<void> Agent::ask_offline(const Question& q, const EventSink& sin
   stream_text(sink, out.text);
 }
 
-asio::awaitable<bool> Agent::ask_llm(const Question& q, const EventSink& sink, CancelToken cancel, Answer& out) {
-  out.engine = "llm";
+asio::awaitable<bool> Agent::decompose(const Question& q, const EventSink& sink, CancelToken cancel, Answer& out,
+                                       LoopResult& result) {
+  std::optional<cache::Scope> scope;
+  if (cache_ && cache_->options().enabled && !q.statement) scope = decomposition_scope(q);
+  if (scope && q.cache.read) {
+    auto hit = co_await cache_lookup(*scope, q.text);
+    boost::system::error_code ec;
+    auto plan_json = hit ? json::parse(hit->entry.payload, ec) : json::value();
+    auto plan = hit && !ec ? plan_from_json(plan_json) : Result<Plan>(Error{ErrorKind::internal, "no plan"});
+    if (plan && !plan->tasks.empty()) {
+      // The model's tool calls for this question are known: run them again
+      // without asking it (the results may have changed; the choice has not).
+      CacheInfo info{cache::Kind::decomposition, hit->exact, hit->decision.similarity, hit->entry.question,
+                     store_age(hit->entry), hit->entry.input_tokens + hit->entry.output_tokens, hit->entry.cost_nanos};
+      auto data = to_json(*plan);
+      data["planner"] = "cache";
+      data["cached"] = info.to_json();
+      emit(sink, EventKind::plan, std::move(data));
+      result.plan = *plan;
+      result.results = co_await orchestrator_.run(result.plan, sink, cancel);
+      result.steps = 0;
+      co_return true;
+    }
+  }
   auto loop = co_await run_tool_loop(router_, tools_, orchestrator_, conversation(kDecompositionPrompt, q, q.text),
                                      sink, q.context, cancel, LoopOptions{.max_steps = options_.max_steps});
   if (!loop) {
@@ -218,10 +403,30 @@ asio::awaitable<bool> Agent::ask_llm(const Question& q, const EventSink& sink, C
          json::object{{"message", "no model could plan the answer (" + loop.error().message + "); answering offline"}});
     co_return false;
   }
+  result = std::move(*loop);
+  bool complete = !result.results.empty() && !cancel.cancelled() &&
+                  std::all_of(result.results.begin(), result.results.end(),
+                              [](const TaskResult& r) { return r.status == TaskResult::Status::ok; });
+  if (scope && q.cache.write && complete) {
+    co_await cache_put(*scope, q.text, json::serialize(to_json(result.plan)), result.usage, result.cost_nanos);
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> Agent::ask_llm(const Question& q, const EventSink& sink, CancelToken cancel, Answer& out) {
+  out.engine = "llm";
+  LoopResult loop_result;
+  if (!co_await decompose(q, sink, cancel, out, loop_result)) co_return false;
+  if (out.cancelled || out.error) co_return true;
+  const LoopResult* loop = &loop_result;
   out.plan = loop->plan;
   out.results = loop->results;
   add_usage(out.usage, loop->usage);
   out.cost_nanos += loop->cost_nanos;
+  if (cancel.cancelled()) {
+    out.cancelled = true;
+    co_return true;
+  }
 
   if (out.results.empty()) {
     // The model answered without tools: its reply is the answer, already

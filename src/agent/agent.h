@@ -15,10 +15,12 @@
 // or error.
 #pragma once
 
+#include "agent/answer_cache.h"
 #include "agent/events.h"
 #include "agent/orchestrator.h"
 #include "agent/plan.h"
 #include "agent/planner.h"
+#include "agent/tool_loop.h"
 #include "llm/router.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -57,6 +59,7 @@ struct Question {
   bool statement = false;             // the message states facts and asks nothing
   llm::CallContext context;
   bool offline = false;               // use the builtin planner and composer even with an LLM configured
+  CachePolicy cache;                  // whether the response cache may serve and keep this answer
 };
 
 struct Answer {
@@ -70,6 +73,7 @@ struct Answer {
   std::optional<std::string> error;   // set when the run ended with an error event
   std::string error_kind;             // its kind: "upstream", "budget_exceeded", "cancelled"
   bool cancelled = false;
+  std::optional<CacheInfo> cached;    // set when the answer was replayed from the response cache
 };
 
 class Agent {
@@ -82,17 +86,34 @@ class Agent {
 
   // True when an upstream LLM comes first on the decomposition route.
   bool has_llm() const;
+  // Puts the response cache in front of the model calls (answer_cache.h).
+  // cache must outlive the agent; revision resolves local repositories.
+  void use_cache(cache::ResponseCache* cache, RevisionResolver revision);
+  // Whether the response cache would serve q now (counts nothing).
+  boost::asio::awaitable<bool> cached(const Question& q);
   const tools::ToolRegistry& tools() const { return tools_; }
 
  private:
   boost::asio::awaitable<void> ask_offline(const Question& q, const EventSink& sink, CancelToken cancel, Answer& out);
   boost::asio::awaitable<bool> ask_llm(const Question& q, const EventSink& sink, CancelToken cancel, Answer& out);
+  // The plan and results for ask_llm: from the decomposition cache, or by
+  // the tool loop (then kept in the cache). false: no model could plan.
+  boost::asio::awaitable<bool> decompose(const Question& q, const EventSink& sink, CancelToken cancel, Answer& out,
+                                         LoopResult& loop);
+  std::optional<cache::Scope> answer_scope(const Question& q, bool llm) const;
+  cache::Scope decomposition_scope(const Question& q) const;
+  boost::asio::awaitable<std::optional<cache::Hit>> cache_lookup(const cache::Scope& scope, const std::string& question);
+  boost::asio::awaitable<void> cache_put(const cache::Scope& scope, const std::string& question, std::string payload,
+                                         const llm::Usage& usage, std::int64_t cost_nanos);
 
   AgentOptions options_;
   const tools::ToolRegistry& tools_;
   llm::Router& router_;
   PlannerContext planner_;
   Orchestrator orchestrator_;
+  cache::ResponseCache* cache_ = nullptr;
+  RevisionResolver revision_;
+  std::string tool_digest_;
 };
 
 }  // namespace devagent::agent

@@ -1,5 +1,6 @@
 #include "cli/app.h"
 
+
 #include "tools/default_tools.h"
 
 #include <filesystem>
@@ -101,7 +102,7 @@ std::unique_ptr<App> App::open(const GlobalFlags& flags, int& exit_code, Role ro
   return app;
 }
 
-bool App::open_agent(int& exit_code) {
+bool App::open_agent(int& exit_code, bool use_cache) {
   auto intel = code::CodeIntel::open(code::CodeOptions::from(config, std::filesystem::current_path()));
   if (!intel) {
     print_error(intel.error().message);
@@ -114,6 +115,40 @@ bool App::open_agent(int& exit_code) {
   agent::PlannerContext planner;
   for (const auto& r : code->workspace().repositories()) planner.workspace_repositories.push_back(r.name);
   agent = std::make_unique<agent::Agent>(agent::AgentOptions::from(config), *tools, *router, std::move(planner));
+  if (!use_cache) return true;
+  if (!open_cache(exit_code)) return false;
+  if (cache) {
+    // A local repository's revision is what its index holds (HEAD, files,
+    // newest modification): a commit or an edit is a new scope.
+    code::CodeIntel* intel = code.get();
+    agent->use_cache(cache.get(), [intel](const std::string& spec) -> std::optional<std::string> {
+      auto revision_of = [intel](const code::Repository& r) -> std::string {
+        auto rev = intel->indexed_revision(r);
+        return rev ? *rev : std::string(agent::kNoRevision);
+      };
+      if (spec == "*") {
+        std::string all;
+        for (const auto& r : intel->workspace().repositories()) all += r.name + "@" + revision_of(r) + ";";
+        return all;
+      }
+      auto repo = intel->repository(spec);
+      if (!repo) return std::nullopt;
+      return revision_of(*repo);
+    });
+  }
+  return true;
+}
+
+bool App::open_cache(int& exit_code) {
+  auto options = cache::CacheOptions::from(config);
+  if (!options.enabled) return true;
+  auto c = std::make_unique<cache::ResponseCache>(*db, options);
+  if (auto ok = c->load(); !ok) {
+    print_error("cache: " + ok.error().message);
+    exit_code = kExitRuntime;
+    return false;
+  }
+  cache = std::move(c);
   return true;
 }
 

@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include "agent/agent.h"
+#include "cache/cache.h"
 #include "code/code.h"
 #include "github/client.h"
 #include "http/client.h"
@@ -39,15 +40,20 @@ struct App {
   std::unique_ptr<github::GitHubClient> github;
   std::unique_ptr<tools::ToolRegistry> tools;
   std::unique_ptr<agent::Agent> agent;
+  // The response cache in front of the agent's model calls (nullptr when cache.enabled is false).
+  std::unique_ptr<cache::ResponseCache> cache;
   // Conversation memory, made by open_memory() (nullptr when memory.enabled is false).
   std::unique_ptr<memory::MemoryStore> memory;
 
   // Builds the whole stack. On failure prints the one error line, sets
   // exit_code (2 for configuration, 1 otherwise) and returns nullptr.
   static std::unique_ptr<App> open(const GlobalFlags& flags, int& exit_code, Role role = Role::command);
-  // Adds the agent's stack to an opened App. On failure prints the error,
-  // sets exit_code and returns false.
-  bool open_agent(int& exit_code);
+  // Adds the agent's stack to an opened App, with the response cache in
+  // front of it unless use_cache is false. On failure prints the error, sets
+  // exit_code and returns false.
+  bool open_agent(int& exit_code, bool use_cache = true);
+  // Opens the response cache alone (cache commands). Same failure contract.
+  bool open_cache(int& exit_code);
   // Opens conversation memory and builds its indexes from the store. On
   // failure prints the error, sets exit_code and returns false.
   bool open_memory(int& exit_code);

@@ -25,6 +25,7 @@ struct AskFlags {
   std::string provider;
   std::string model;
   bool offline = false;
+  bool no_cache = false;
   bool json = false;
 };
 
@@ -96,6 +97,14 @@ class ProgressPrinter {
           std::snprintf(cost, sizeof cost, "$%.4f", d.at("cost_usd").to_number<double>());
           std::cerr << ", " << tokens << " tokens, " << cost;
         }
+        if (const auto* c = d.if_contains("cached"); c && c->is_object()) {
+          const auto& co = c->as_object();
+          char saved[64];
+          std::snprintf(saved, sizeof saved, "%lld tokens, $%.4f saved",
+                        static_cast<long long>(co.at("tokens_saved").to_number<std::int64_t>()),
+                        co.at("cost_saved_usd").to_number<double>());
+          std::cerr << ", from the cache (" << str(co, "match") << "), " << saved;
+        }
         std::cerr << ", " << seconds(d.at("duration_ms").to_number<std::int64_t>()) << ")\n";
         break;
       }
@@ -124,6 +133,7 @@ json::object answer_json(const agent::Answer& a) {
                    {"cost_usd", static_cast<double>(a.cost_nanos) / 1e9}};
   if (a.answered_by) out["model"] = a.answered_by->label();
   if (a.error) out["error"] = *a.error;
+  if (a.cached) out["cached"] = a.cached->to_json();
   return out;
 }
 
@@ -140,6 +150,7 @@ int ask_agent(App& app, const AskFlags& a) {
   if (!a.json) sink = [&printer](const agent::Event& e) { printer(e); };
   agent::Question q{.text = a.question, .context = {.request_id = "cli", .principal = cli_principal()},
                     .offline = a.offline};
+  if (a.no_cache) q.cache.read = false;
   std::optional<agent::Answer> answer;
   asio::co_spawn(ioc, app.agent->ask(std::move(q), sink, cancel.token()),
                  [&](std::exception_ptr ep, agent::Answer r) {
@@ -226,6 +237,7 @@ void add_ask(CLI::App& app, const GlobalFlags& flags, int& exit_code) {
   cmd->add_option("question", a.question, "The question")->required();
   cmd->add_flag("--offline", a.offline, "Use the builtin planner and composer even when an LLM is configured");
   cmd->add_flag("--json", a.json, "Print the answer, plan and tool results as one JSON document at the end");
+  cmd->add_flag("--no-cache", a.no_cache, "Answer afresh rather than from the response cache (the answer is kept)");
   cmd->add_option("--provider", a.provider,
                   "Ask this provider directly, without the agent's tools (see devagent providers)");
   cmd->add_option("--model", a.model, "With --provider: the model; default: the provider's");

@@ -240,6 +240,17 @@ Result<> CodeIntel::ensure_indexed(const Repository& repo) {
   return {};
 }
 
+Result<std::string> CodeIntel::indexed_revision(const Repository& repo) {
+  if (auto ok = ensure_indexed(repo); !ok) return ok.error();
+  auto head = db_->query("SELECT head FROM code_repos WHERE id = ?", {repo.id});
+  if (!head) return head.error();
+  auto files = db_->query("SELECT COUNT(*), COALESCE(MAX(mtime_ns), 0) FROM code_files WHERE repo = ?", {repo.id});
+  if (!files) return files.error();
+  std::string out = head->rows.empty() ? std::string() : head->rows[0].text(0);
+  out += ":" + files->rows[0].text(0) + ":" + files->rows[0].text(1);
+  return out;
+}
+
 Result<FileSlice> CodeIntel::read_file(const Repository& repo, std::string_view path, int start_line, int end_line,
                                        std::size_t max_bytes) {
   auto norm = normalise_relative(path);

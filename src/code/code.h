@@ -80,6 +80,11 @@ class CodeIntel {
   Result<IndexStats> index(const Repository& repo, const IndexProgress& progress = {});
   // Indexes the repository when it never was, or not within refresh_interval.
   Result<> ensure_indexed(const Repository& repo);
+  // What the tools see of the repository now, as one string that changes
+  // when it does: the indexed HEAD commit, the number of indexed files and
+  // the newest indexed modification time (so an uncommitted edit counts).
+  // Ensures the index first. The response cache keys answers by it.
+  Result<std::string> indexed_revision(const Repository& repo);
 
   // The analysis document:
   // {"repository": {name, root, head, files}, "languages": [{name, files, code, comment, blank, bytes}],

@@ -1,5 +1,7 @@
 #include "llm/hash_embedder.h"
 
+#include "llm/lexicon.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -33,7 +35,7 @@ namespace {
 //   "to"/"into" followed by a technology name ("... to Rust")  1.0
 //
 // Words are hashed by stem ("reversing", "reversed" -> "revers") and by a
-// canonical spelling where the lexicon has one ("py" -> "python",
+// canonical spelling where the lexicon (llm/lexicon.h) has one ("py" -> "python",
 // "delete" -> "remove"), so the weights above apply to the stem.
 //
 // Technology names weigh most among single words because in a programming
@@ -121,213 +123,6 @@ std::size_t separator_length(std::string_view text, std::size_t i) {
   return 0;
 }
 
-// ---------------------------------------------------------------------------
-// Stemming: conservative, rule-based, deterministic. It only has to map the
-// forms of one word to one key ("reverse", "reversed", "reversing",
-// "reverses" -> "revers"); keys need not be real words. Words shorter than 4
-// letters or with anything but ASCII letters are left alone.
-// ---------------------------------------------------------------------------
-struct Irregular {
-  std::string_view word;
-  std::string_view stem;
-};
-// Sorted by word.
-constexpr std::array kIrregular = {
-    Irregular{"alias", "alias"},     Irregular{"aliases", "alias"},   Irregular{"bias", "bias"},
-    Irregular{"biases", "bias"},     Irregular{"built", "build"},     Irregular{"canvas", "canvas"},
-    Irregular{"canvases", "canvas"}, Irregular{"caught", "catch"},    Irregular{"children", "child"},
-    Irregular{"did", "do"},          Irregular{"does", "do"},         Irregular{"doing", "do"},
-    Irregular{"done", "do"},         Irregular{"embed", "embed"},     Irregular{"embeds", "embed"},
-    Irregular{"found", "find"},      Irregular{"goes", "go"},         Irregular{"going", "go"},
-    Irregular{"gone", "go"},         Irregular{"got", "get"},         Irregular{"gotten", "get"},
-    Irregular{"indices", "index"},   Irregular{"knew", "know"},       Irregular{"known", "know"},
-    Irregular{"made", "mak"},        Irregular{"matrices", "matrix"}, Irregular{"ran", "run"},
-    Irregular{"sent", "send"},       Irregular{"shown", "show"},      Irregular{"taken", "tak"},
-    Irregular{"threw", "throw"},     Irregular{"thrown", "throw"},    Irregular{"took", "tak"},
-    Irregular{"tried", "try"},       Irregular{"tries", "try"},       Irregular{"trying", "try"},
-    Irregular{"used", "use"},        Irregular{"uses", "use"},        Irregular{"using", "use"},
-    Irregular{"vertices", "vertex"}, Irregular{"went", "go"},         Irregular{"written", "writ"},
-    Irregular{"wrote", "writ"},
-};
-
-static_assert(std::is_sorted(kIrregular.begin(), kIrregular.end(),
-                             [](const Irregular& a, const Irregular& b) { return a.word < b.word; }));
-
-bool ends_with(std::string_view w, std::string_view suffix) {
-  return w.ends_with(suffix);
-}
-bool is_vowel(char c) {
-  return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
-}
-bool has_vowel(std::string_view w) {
-  return std::any_of(w.begin(), w.end(), is_vowel);
-}
-
-// After "-ing"/"-ed" went: "runn" -> "run", "mapp" -> "map"; not l, s, z ("call", "pass").
-std::size_t undouble(const char* w, std::size_t n) {
-  if (n < 4) return n;
-  const char last = w[n - 1];
-  if (last == w[n - 2] && !is_vowel(last) && last != 'l' && last != 's' && last != 'z') return n - 1;
-  return n;
-}
-
-// Stems buf[0, n) in place (lowercase ASCII) and returns the new length.
-std::size_t stem_in_place(char* buf, std::size_t n) {
-  std::string_view w(buf, n);
-  const auto irregular = std::lower_bound(kIrregular.begin(), kIrregular.end(), w,
-                                          [](const Irregular& e, std::string_view key) { return e.word < key; });
-  if (irregular != kIrregular.end() && irregular->word == w) {
-    std::copy(irregular->stem.begin(), irregular->stem.end(), buf);
-    return irregular->stem.size();
-  }
-  if (n < 4 || !std::all_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; })) return n;
-
-  // Plurals and third person.
-  if (ends_with(w, "ies") && n >= 5) {
-    n -= 2;  // "queries" -> "queri"; "query" -> "queri" below
-  } else if (ends_with(w, "sses") || ends_with(w, "ches") || ends_with(w, "shes") || ends_with(w, "xes")) {
-    n -= 2;
-  } else if (ends_with(w, "s") && !ends_with(w, "ss") && !ends_with(w, "us") && !ends_with(w, "is")) {
-    n -= 1;
-  }
-  w = std::string_view(buf, n);
-
-  // Past tense and progressive.
-  if (ends_with(w, "ied") && n >= 5) {
-    n -= 2;  // "copied" -> "copi"
-  } else if (ends_with(w, "ing") && n >= 6 && has_vowel(w.substr(0, n - 3))) {
-    n = undouble(buf, n - 3);
-  } else if (ends_with(w, "ed") && !ends_with(w, "eed") && n >= 5 && has_vowel(w.substr(0, n - 2))) {
-    n = undouble(buf, n - 2);
-  }
-
-  // A silent final e and a final y: "reverse" -> "revers", "query" -> "queri".
-  if (n >= 4 && buf[n - 1] == 'e') --n;
-  if (n >= 4 && buf[n - 1] == 'y') buf[n - 1] = 'i';
-  return n;
-}
-
-std::string stem(std::string_view word) {
-  std::string s(word);
-  s.resize(stem_in_place(s.data(), s.size()));
-  return s;
-}
-
-// ---------------------------------------------------------------------------
-// The lexicon: word classes and a few canonical spellings. An entry may carry
-// "word=canonical": py=python, delete=remove.
-// ---------------------------------------------------------------------------
-enum class WordClass : std::uint8_t { ordinary, stop, question, generic, technology, number };
-
-// clang-format off
-// Function words, pronouns, auxiliaries, contraction pieces ("don't" -> don, t).
-constexpr std::string_view kStopWords[] = {
-    "a", "about", "actually", "although", "again", "all", "already", "also", "am", "an", "and", "another", "any",
-    "are", "aren", "as", "at", "basically", "be", "because", "been", "being", "both", "but", "by", "can", "cannot",
-    "cant", "could", "couldn", "d", "didn", "do", "doesn", "doesnt", "don", "dont", "e", "each", "eg", "either",
-    "else", "etc", "even", "ever", "every", "few", "for", "from", "g", "had", "has", "hasn", "have", "haven",
-    "having", "he", "her", "here", "him", "his", "i", "ie", "if", "im", "in", "instead", "into", "is", "isn", "isnt",
-    "it", "its", "itself", "just", "kind", "least", "less", "let", "lets", "ll", "lot", "lots", "m", "many", "may",
-    "maybe", "me", "might", "mine", "more", "most", "much", "must", "my", "myself", "neither", "no", "nor", "not",
-    "now", "of", "oh", "ok", "okay", "on", "one", "only", "onto", "or", "other", "our", "ours", "out", "own", "per",
-    "perhaps", "please", "probably", "quite", "rather", "re", "really", "s", "same", "shall", "she", "should",
-    "shouldn", "simply", "so", "some", "still", "such", "t", "than", "that", "the", "their", "theirs", "them",
-    "then", "there", "these", "they", "this", "those", "though", "to", "too", "u", "up", "us", "ve", "very", "via",
-    "was", "wasn", "we", "were", "weren", "whether", "will", "with", "within", "without", "won", "wont", "would",
-    "wouldn", "yet", "you", "your", "yours",
-};
-// They set the kind of question, a little: "why" vs "how".
-constexpr std::string_view kQuestionWords[] = {
-    "how", "hows", "what", "whats", "when", "where", "which", "who", "whom", "whose", "why",
-};
-// Words that frame a request without saying what it is about.
-constexpr std::string_view kGenericWords[] = {
-    "able", "anyone", "anything", "best", "better", "between", "cleanest", "code", "compare", "correct", "correctly",
-    "create", "difference", "different", "easiest", "easy", "efficient", "efficiently", "example", "explain",
-    "fastest", "give", "good", "hello", "help", "hey", "hi", "idea", "idiomatic", "implement", "issue", "know",
-    "like", "make", "mean", "need", "possible", "problem", "proper", "properly", "question", "quick", "quickest",
-    "quickly", "recommended", "right", "show", "simple", "simplest", "someone", "something", "std", "tell", "thank",
-    "thanks", "thing", "try", "use", "versus", "vs", "want", "way", "work",
-};
-// Languages, tools, formats and platforms: the usual subject of a question.
-constexpr std::string_view kTechnology[] = {
-    "android", "angular", "ansible", "aws", "azure", "bash", "boost", "c", "c#", "c++", "cargo", "clang", "clojure",
-    "cmake", "cobol", "cpp=c++", "csharp=c#", "css", "csv", "cuda", "cxx=c++", "dart", "deno", "django", "docker",
-    "elixir", "emacs", "erlang", "express", "f#", "fastapi", "flask", "fortran", "gcc", "gcp", "git", "github",
-    "gitlab", "golang", "gradle", "graphql", "grpc", "haskell", "html", "http", "https", "ios", "java", "javascript",
-    "jenkins", "jquery", "js=javascript", "json", "julia", "k8s=kubernetes", "kafka", "kotlin", "kubernetes",
-    "laravel", "linux", "llvm", "lua", "macos", "matlab", "maven", "mongodb", "mysql", "next.js=nextjs", "nextjs",
-    "nginx", "nim", "node", "node.js=node", "nodejs=node", "npm", "numpy", "ocaml", "pandas", "perl", "php", "pip",
-    "postgres", "postgresql=postgres", "powershell", "py=python", "python", "python3=python", "pytorch", "qt", "r",
-    "rails", "react", "react.js=react", "redis", "ruby", "rust", "rustc", "scala", "sql", "sqlite", "svelte",
-    "swift", "tcp", "tensorflow", "terraform", "toml", "ts=typescript", "typescript", "udp", "unity", "vim",
-    "vscode", "vue", "vue.js=vue", "wasm", "webassembly=wasm", "windows", "xml", "yaml", "zig", "zsh",
-};
-// Abbreviations and synonyms of ordinary words: the left side reads as the right.
-constexpr std::string_view kSynonyms[] = {
-    "app=application", "arg=argument", "args=argument", "arr=array", "concat=concatenate", "conf=configuration",
-    "config=configuration", "db=database", "delete=remove", "dict=dictionary", "dir=directory", "doc=documentation",
-    "docs=documentation", "env=environment", "erase=remove", "err=error", "fn=function", "folder=directory",
-    "func=function", "int=integer", "len=length", "lib=library", "msg=message", "num=number", "obj=object",
-    "param=parameter", "params=parameter", "pkg=package", "regexp=regex", "repo=repository", "str=string",
-    "var=variable",
-};
-// clang-format on
-
-struct LexiconEntry {
-  WordClass cls = WordClass::ordinary;
-  std::string feature;  // the hashed form; empty: the word's own stem
-};
-
-class Lexicon {
- public:
-  static const Lexicon& instance() {
-    static const Lexicon lexicon;
-    return lexicon;
-  }
-
-  const LexiconEntry* find(std::string_view word) const {
-    const auto it = std::lower_bound(entries_.begin(), entries_.end(), word,
-                                     [](const auto& e, std::string_view key) { return e.first < key; });
-    return it != entries_.end() && it->first == word ? &it->second : nullptr;
-  }
-
- private:
-  Lexicon() {
-    std::vector<std::pair<std::string, LexiconEntry>> stems;
-    for (auto w : kStopWords) add(w, WordClass::stop, stems);
-    for (auto w : kQuestionWords) add(w, WordClass::question, stems);
-    for (auto w : kGenericWords) add(w, WordClass::generic, stems);
-    for (auto w : kTechnology) add(w, WordClass::technology, stems);
-    for (auto w : kSynonyms) add(w, WordClass::ordinary, stems);
-    // Stems go after every exact word, and the sort is stable, so an exact
-    // word always wins over another word's stem.
-    entries_.insert(entries_.end(), stems.begin(), stems.end());
-    std::stable_sort(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    entries_.erase(
-        std::unique(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
-        entries_.end());
-  }
-
-  // Adds the word as written and, for ordinary and generic words, its stem
-  // too, so that "examples" and "deleting" find their entries.
-  void add(std::string_view spec, WordClass cls, std::vector<std::pair<std::string, LexiconEntry>>& stems) {
-    const auto eq = spec.find('=');
-    const std::string_view word = spec.substr(0, eq);
-    LexiconEntry entry{cls, {}};
-    if (eq != std::string_view::npos) {
-      const std::string_view canonical = spec.substr(eq + 1);
-      entry.feature = cls == WordClass::technology ? std::string(canonical) : stem(canonical);
-    }
-    entries_.emplace_back(std::string(word), entry);
-    if (cls != WordClass::ordinary && cls != WordClass::generic) return;
-    std::string s = stem(word);
-    if (s != word) stems.emplace_back(std::move(s), std::move(entry));
-  }
-
-  std::vector<std::pair<std::string, LexiconEntry>> entries_;  // sorted by word
-};
-
 float class_weight(WordClass cls, std::size_t length) {
   switch (cls) {
     case WordClass::stop:
@@ -379,7 +174,7 @@ bool is_alpha_word(std::string_view w) {
 // Adds one text's features to a vector of floats.
 class FeatureWriter {
  public:
-  explicit FeatureWriter(std::span<float> out) : out_(out), lexicon_(Lexicon::instance()) {}
+  explicit FeatureWriter(std::span<float> out) : out_(out) {}
 
   void text(std::string_view text) {
     std::size_t i = 0;
@@ -422,7 +217,7 @@ class FeatureWriter {
     if (core.size() <= kMaxWord && core.find('.') != std::string_view::npos) {  // "Node.js", "ASP.NET"
       char buf[kMaxWord];
       for (std::size_t i = 0; i < core.size(); ++i) buf[i] = to_lower(core[i]);
-      if (const auto* entry = lexicon_.find(std::string_view(buf, core.size()))) {
+      if (const auto* entry = find_in_lexicon(std::string_view(buf, core.size()))) {
         const std::string_view feature = entry->feature.empty() ? std::string_view(buf, core.size()) : entry->feature;
         emit(WordFeature{entry->cls, feature, core.size()}, 1.0f, true);
         return;
@@ -475,7 +270,7 @@ class FeatureWriter {
       }
     }
     const std::string_view whole_view(whole, n);
-    if (const auto* entry = lexicon_.find(whole_view)) {  // "JavaScript", "python3"
+    if (const auto* entry = find_in_lexicon(whole_view)) {  // "JavaScript", "python3"
       emit(WordFeature{entry->cls, entry->feature.empty() ? whole_view : entry->feature, n}, 1.0f, true);
       size = 0;
       return;
@@ -503,13 +298,13 @@ class FeatureWriter {
   WordFeature classify(char* buf, std::size_t n) const {
     const std::string_view w(buf, n);
     if (is_number(w)) return {WordClass::number, w, n};
-    if (const auto* entry = lexicon_.find(w)) {
+    if (const auto* entry = find_in_lexicon(w)) {
       if (!entry->feature.empty()) return {entry->cls, entry->feature, n};
       const bool stems = entry->cls == WordClass::ordinary || entry->cls == WordClass::generic;
       return {entry->cls, stems ? std::string_view(buf, stem_in_place(buf, n)) : w, n};
     }
     const std::string_view s(buf, stem_in_place(buf, n));
-    if (const auto* entry = lexicon_.find(s)) return {entry->cls, entry->feature.empty() ? s : entry->feature, n};
+    if (const auto* entry = find_in_lexicon(s)) return {entry->cls, entry->feature.empty() ? s : entry->feature, n};
     return {WordClass::ordinary, s, n};
   }
 
@@ -570,7 +365,6 @@ class FeatureWriter {
   }
 
   std::span<float> out_;
-  const Lexicon& lexicon_;
   std::uint64_t previous_ = 0;  // the last content word, for bigrams
   float previous_weight_ = 0.0f;
   bool has_previous_ = false;

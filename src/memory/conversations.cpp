@@ -158,4 +158,15 @@ boost::json::object to_json(const StoredMessage& m) {
   return o;
 }
 
+Result<std::vector<std::string>> Conversations::frequent_questions(std::int64_t since_ms, int min_count, int limit) {
+  auto rows = db_.query(
+      "SELECT MIN(content), COUNT(*) AS n FROM messages WHERE role = 'user' AND seq = 1 AND created_at >= ? "
+      "GROUP BY LOWER(TRIM(content)) HAVING COUNT(*) >= ? ORDER BY n DESC, MIN(content) LIMIT ?",
+      {since_ms, static_cast<std::int64_t>(min_count), static_cast<std::int64_t>(limit)});
+  if (!rows) return rows.error();
+  std::vector<std::string> out;
+  for (const auto& r : rows->rows) out.push_back(r.text(0));
+  return out;
+}
+
 }  // namespace devagent::memory

@@ -63,6 +63,12 @@ class Conversations {
   Result<bool> set_feedback(const std::string& message_id, int rating);
   // The last max_messages complete turns, oldest first, as the agent's history.
   Result<std::vector<llm::Message>> history(const std::string& conversation_id, int max_messages);
+  // The questions that opened the most conversations since since_ms (ms
+  // since the epoch), asked at least min_count times (same text, ignoring
+  // case and surrounding space), most frequent first: what cache warming
+  // answers ahead of time. Follow-up questions are left out (they need their
+  // conversation).
+  Result<std::vector<std::string>> frequent_questions(std::int64_t since_ms, int min_count, int limit);
 
  private:
   store::Database& db_;

@@ -10,6 +10,7 @@
 #include "memory/facts.h"
 #include "memory/history.h"
 #include "memory/memory.h"
+#include "core/text.h"
 #include "server/handlers.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -48,6 +49,23 @@ bool blank(std::string_view s) {
 
 }  // namespace
 
+agent::CachePolicy cache_policy(std::string_view cache_control) {
+  agent::CachePolicy p;
+  std::size_t at = 0;
+  while (at <= cache_control.size()) {
+    auto comma = cache_control.find(',', at);
+    auto part = cache_control.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at);
+    while (!part.empty() && std::isspace(static_cast<unsigned char>(part.front()))) part.remove_prefix(1);
+    while (!part.empty() && std::isspace(static_cast<unsigned char>(part.back()))) part.remove_suffix(1);
+    std::string directive = ascii_lower(part.substr(0, part.find('=')));
+    if (directive == "no-cache") p.read = false;
+    if (directive == "no-store") p.read = p.write = false;
+    if (comma == std::string_view::npos) break;
+    at = comma + 1;
+  }
+  return p;
+}
+
 Result<ChatRequest> parse_chat_request(const json::value& body) {
   if (!body.is_object()) return make_error(ErrorKind::invalid_argument, "the body must be a JSON object");
   const auto& o = body.as_object();
@@ -74,6 +92,13 @@ Result<ChatRequest> parse_chat_request(const json::value& body) {
       if (!offline->is_bool()) return make_error(ErrorKind::invalid_argument, "options.offline must be a boolean");
       r.offline = offline->as_bool();
     }
+    if (const auto* cache = options->as_object().if_contains("cache")) {
+      if (!cache->is_string() || (cache->as_string() != "use" && cache->as_string() != "no-cache" &&
+                                  cache->as_string() != "no-store")) {
+        return make_error(ErrorKind::invalid_argument, "options.cache must be \"use\", \"no-cache\" or \"no-store\"");
+      }
+      r.cache = cache_policy(cache->as_string() == "use" ? "" : std::string_view(cache->as_string()));
+    }
   }
   if (const auto* stream = o.if_contains("stream")) {
     if (!stream->is_bool()) return make_error(ErrorKind::invalid_argument, "stream must be a boolean");
@@ -94,6 +119,11 @@ Result<ChatRequest> parse_chat(const Exchange& ex) {
       return make_error(ErrorKind::invalid_argument, "?stream must be true or false");
     }
     if (*q == "false" || *q == "0") r->stream = false;
+  }
+  if (auto header = ex.header("cache-control"); !header.empty()) {
+    auto policy = cache_policy(header);
+    r->cache.read = r->cache.read && policy.read;
+    r->cache.write = r->cache.write && policy.write;
   }
   return r;
 }
@@ -126,6 +156,7 @@ json::object answer_document(const Run& run, const agent::Answer& a) {
   doc["cost_usd"] = static_cast<double>(a.cost_nanos) / 1e9;
   doc["engine"] = a.engine;
   if (a.answered_by) doc["model"] = a.answered_by->label();
+  if (a.cached) doc["cached"] = a.cached->to_json();
   return doc;
 }
 
@@ -388,6 +419,7 @@ std::shared_ptr<Run> start_chat_run(Services& services, ChatState& state, const 
   agent::Question question;
   question.text = request.message;
   question.offline = request.offline;
+  question.cache = request.cache;
   question.context.request_id = request_id;
   question.context.conversation_id = conversation_id;
   // Each run gets its own strand on the server's threads: a slow client

@@ -2,6 +2,7 @@
 // module). routes.cpp puts them in one table.
 #pragma once
 
+#include "agent/answer_cache.h"
 #include "server/exchange.h"
 #include "server/runs.h"
 #include "server/server.h"
@@ -55,8 +56,14 @@ struct ChatRequest {
   std::string conversation_id;  // empty: a new conversation
   bool offline = false;
   bool stream = true;
+  agent::CachePolicy cache;  // options.cache, or the Cache-Control header
 };
-// {"message", "conversation_id"?, "options"?: {"offline"?}, "stream"?}; the
+// The response cache policy a Cache-Control header asks for: no-cache: do
+// not serve from the cache (the fresh answer is kept); no-store: neither
+// serve nor keep. Other directives are ignored.
+agent::CachePolicy cache_policy(std::string_view cache_control);
+// {"message", "conversation_id"?, "options"?: {"offline"?, "cache"?:
+// "use"|"no-cache"|"no-store"}, "stream"?}; the
 // errors say which field is wrong (invalid_argument).
 Result<ChatRequest> parse_chat_request(const boost::json::value& body);
 // Registers a run (its "run" event already pushed) and starts the agent on
@@ -84,6 +91,12 @@ namespace devagent::server::handlers {
 awaitable<void> memory_search(Services& services, Exchange& ex);
 awaitable<void> memory_list(Services& services, Exchange& ex);
 awaitable<void> memory_forget(Services& services, Exchange& ex);
+}  // namespace devagent::server::handlers
+
+namespace devagent::server::handlers {
+// cache_routes.cpp: GET /api/v1/cache/stats, DELETE /api/v1/cache
+awaitable<void> cache_stats(Services& services, Exchange& ex);
+awaitable<void> cache_clear(Services& services, Exchange& ex);
 }  // namespace devagent::server::handlers
 
 namespace devagent::server::handlers {

@@ -363,6 +363,7 @@ awaitable<void> agent_completion(Services& s, Exchange& ex, openai::CompletionRe
     co_await reply_api_error(ex, e);
     co_return;
   }
+  if (auto header = ex.header("cache-control"); !header.empty()) question->cache = cache_policy(header);
   if (req.stream) {
     co_await agent_stream(s, ex, std::move(*question), std::move(req));
     co_return;

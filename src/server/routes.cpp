@@ -33,6 +33,8 @@ std::vector<Route> routes(Services& s) {
       {verb::get, "/api/v1/memory", [&s](Exchange& ex) { return h::memory_list(s, ex); }},
       {verb::get, "/api/v1/memory/search", [&s](Exchange& ex) { return h::memory_search(s, ex); }},
       {verb::delete_, "/api/v1/memory/{id}", [&s](Exchange& ex) { return h::memory_forget(s, ex); }},
+      {verb::get, "/api/v1/cache/stats", [&s](Exchange& ex) { return h::cache_stats(s, ex); }},
+      {verb::delete_, "/api/v1/cache", [&s](Exchange& ex) { return h::cache_clear(s, ex); }},
       {verb::post, "/api/v1/messages/{id}/feedback", [&s](Exchange& ex) { return h::message_feedback(s, ex); }},
   };
 }

@@ -191,6 +191,7 @@ Server::Server(ServerOptions options, Services services, std::vector<Route> tabl
 Server::~Server() = default;
 
 CancelToken Server::shutdown_token() const { return impl_->shutdown.token(); }
+boost::asio::any_io_executor Server::executor() const { return impl_->ioc.get_executor(); }
 
 Result<std::uint16_t> Server::listen() {
   boost::system::error_code ec;

@@ -9,6 +9,9 @@
 #pragma once
 
 #include "core/cancel.h"
+
+#include <boost/asio/any_io_executor.hpp>
+
 #include "core/error.h"
 
 #include <chrono>
@@ -37,6 +40,9 @@ class Agent;
 }
 namespace devagent::memory {
 class MemoryStore;
+}
+namespace devagent::cache {
+class ResponseCache;
 }
 
 namespace devagent::server {
@@ -69,6 +75,7 @@ struct Services {
   const tools::ToolRegistry* tools = nullptr;
   agent::Agent* agent = nullptr;
   memory::MemoryStore* memory = nullptr;  // nullptr: memory off
+  cache::ResponseCache* cache = nullptr;  // nullptr: response cache off
 };
 
 class Server {
@@ -93,6 +100,9 @@ class Server {
   // Cancelled when shutdown begins: long-running handlers end their streams
   // with a final event when they see it.
   CancelToken shutdown_token() const;
+  // The executor of the server's threads, for background work (cache
+  // maintenance) that should end with the server: watch shutdown_token().
+  boost::asio::any_io_executor executor() const;
 
  private:
   struct Impl;

@@ -2,6 +2,7 @@
 // engine, and the fake upstream where a model has to stall.
 #include "support/fake_upstream.h"
 #include "support/http_client.h"
+#include "support/sse_events.h"
 #include "support/process.h"
 
 #include <gtest/gtest.h>
@@ -16,40 +17,6 @@ namespace {
 using boost::beast::http::verb;
 using namespace std::chrono_literals;
 namespace json = boost::json;
-
-struct SseEvent {
-  std::uint64_t id = 0;
-  std::string kind;
-  json::object data;
-};
-
-// Parses a whole SSE body (already de-chunked); ": ping" comments are skipped.
-std::vector<SseEvent> parse_sse(const std::string& body) {
-  std::vector<SseEvent> events;
-  std::size_t pos = 0;
-  while (pos < body.size()) {
-    auto end = body.find("\n\n", pos);
-    if (end == std::string::npos) break;
-    std::string block = body.substr(pos, end - pos);
-    pos = end + 2;
-    SseEvent e;
-    bool any = false;
-    std::size_t line_start = 0;
-    while (line_start <= block.size()) {
-      auto nl = block.find('\n', line_start);
-      std::string line = block.substr(line_start, nl == std::string::npos ? std::string::npos : nl - line_start);
-      line_start = nl == std::string::npos ? block.size() + 1 : nl + 1;
-      if (line.rfind("id: ", 0) == 0) e.id = std::stoull(line.substr(4));
-      if (line.rfind("event: ", 0) == 0) e.kind = line.substr(7);
-      if (line.rfind("data: ", 0) == 0) {
-        e.data = json::parse(line.substr(6)).as_object();
-        any = true;
-      }
-    }
-    if (any) events.push_back(std::move(e));
-  }
-  return events;
-}
 
 std::vector<std::string> kinds(const std::vector<SseEvent>& events) {
   std::vector<std::string> out;

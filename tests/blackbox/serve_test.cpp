@@ -70,7 +70,18 @@ TEST_F(Serve, ToolsAreListedWithTheirSchemas) {
 TEST_F(Serve, MetricsPassPromtool) {
   http_get(port(), "/healthz");
   http_get(port(), "/no-such-page");
+  // A request is counted once its response is written, so the client can see the
+  // answer a moment before the counter moves (another server thread): read until
+  // both requests are there, for at most a few seconds.
   auto res = http_get(port(), "/metrics");
+  auto counted = [&] {
+    return res.body.find("route=\"unmatched\"") != std::string::npos &&
+           res.body.find("route=\"/healthz\"") != std::string::npos;
+  };
+  for (int i = 0; i < 100 && !counted(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    res = http_get(port(), "/metrics");
+  }
   ASSERT_EQ(res.status, 200);
   EXPECT_NE(res.header("content-type").find("text/plain"), std::string::npos);
   for (const char* name :
