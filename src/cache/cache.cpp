@@ -3,6 +3,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/text.h"
 #include "index/ann.h"
 #include "llm/hash_embedder.h"
 #include "store/store.h"
@@ -87,11 +88,15 @@ std::string hex64(std::uint64_t h) {
   return out;
 }
 
-std::string cut(std::string_view text, std::size_t bytes) {
-  if (text.size() <= bytes) return std::string(text);
-  std::size_t end = bytes;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return std::string(text.substr(0, end));
+// A question as it is stored and compared: at most kMaxQuestionBytes of
+// valid UTF-8 (the store's text columns accept nothing else).
+std::string stored_form(std::string_view text) {
+  if (text.size() > kMaxQuestionBytes) {
+    std::size_t end = kMaxQuestionBytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    text = text.substr(0, end);
+  }
+  return valid_utf8(text);
 }
 
 constexpr const char* kEntryColumns =
@@ -338,7 +343,7 @@ Result<std::optional<Hit>> ResponseCache::lookup(const Scope& scope, std::string
   if (auto s = sync(); !s) return s.error();
   const auto key = scope.key();
   const auto now = store::now_ms();
-  auto fresh = fingerprint(cut(question, kMaxQuestionBytes));
+  auto fresh = fingerprint(stored_form(question));
   const double threshold = options_.of(scope.kind).similarity;
 
   // Candidates, best first: the exact entry, then the nearest stored questions.
@@ -386,7 +391,7 @@ Result<Entry> ResponseCache::put(const Scope& scope, std::string_view question, 
   Entry e;
   e.kind = scope.kind;
   e.scope = scope.key();
-  e.question = cut(question, kMaxQuestionBytes);
+  e.question = stored_form(question);
   e.payload = std::move(payload);
   e.input_tokens = input_tokens;
   e.output_tokens = output_tokens;

@@ -14,6 +14,7 @@
 
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace devagent::testing {
@@ -167,6 +168,41 @@ TEST_F(CacheOffline, ClearingEmptiesTheCache) {
   EXPECT_GE(json::parse(cleared.body).at("removed").as_int64(), 1);
   EXPECT_EQ(match_of(ask(port(), "What is a rwlock?")), "none");
   EXPECT_EQ(http_request(port(), verb::delete_, "/api/v1/cache?kind=everything").status, 400);
+}
+
+// Polls until pred holds or ~20 s pass.
+template <class Pred>
+bool eventually(Pred pred) {
+  for (int i = 0; i < 200; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return pred();
+}
+
+TEST(CacheUpkeep, TheServerWarmsFrequentRecentQuestions) {
+  ServerProcess server({}, {{"DEVAGENT_MEMORY_ENABLED", "false"}, {"DEVAGENT_CACHE_WARM_INTERVAL", "1s"}});
+  // Asked twice, in two conversations, never kept (no-store): only warming can cache it.
+  ask(server.port(), "What is a semaphore?", "no-store", "warm-1");
+  ask(server.port(), "what is a semaphore?", "no-store", "warm-2");
+  ask(server.port(), "What is a futex?", "no-store", "warm-3");  // asked once: not warmed
+  EXPECT_TRUE(eventually([&] { return count(stats(server.port()), "response", "entries") == 1; }))
+      << json::serialize(stats(server.port()));
+  EXPECT_EQ(match_of(ask(server.port(), "What is a semaphore?")), "exact");
+  EXPECT_EQ(match_of(ask(server.port(), "What is a futex?")), "none");
+}
+
+TEST(CacheUpkeep, ExpiredEntriesAreCleanedUp) {
+  ServerProcess server({}, {{"DEVAGENT_MEMORY_ENABLED", "false"},
+                            {"DEVAGENT_CACHE_RESPONSE_TTL", "1s"},
+                            {"DEVAGENT_CACHE_CLEANUP_INTERVAL", "1s"}});
+  ask(server.port(), "What is a semaphore?");
+  EXPECT_EQ(match_of(ask(server.port(), "What is a semaphore?")), "exact");
+  // The gauge counts what the instance holds: clean-up has deleted the entry.
+  EXPECT_TRUE(eventually([&] {
+    return http_get(server.port(), "/metrics").body.find("cache_entries{kind=\"response\"} 0") != std::string::npos;
+  }));
+  EXPECT_EQ(match_of(ask(server.port(), "What is a semaphore?")), "none");
 }
 
 TEST(CacheRepository, ANewCommitIsAMiss) {

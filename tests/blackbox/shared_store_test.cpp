@@ -58,5 +58,34 @@ TEST(SharedStore, TwoInstancesOnOnePostgresSeeEachOthersMemories) {
   EXPECT_EQ(json::parse(listed.body).at("conversations").as_array().size(), 3u) << listed.body;
 }
 
+TEST(SharedStore, AnAnswerCachedByOneInstanceIsAHitOnTheOther) {
+  if (!store::testing::postgres_url()) GTEST_SKIP() << store::testing::kNoPostgres;
+  store::testing::Backend db("postgres");
+  auto env = on_postgres(db.options().postgres_url);
+  env["DEVAGENT_MEMORY_ENABLED"] = "false";
+  ServerProcess a({}, env);
+  ServerProcess b({}, env);
+  auto ask = [](unsigned short port, const std::string& message) {
+    json::object body{{"message", message}, {"stream", false}};
+    auto res = http_request(port, verb::post, "/api/v1/chat", json::serialize(body),
+                            {{"Content-Type", "application/json"}}, 60s);
+    EXPECT_EQ(res.status, 200) << res.body;
+    return json::parse(res.body).as_object();
+  };
+  auto first = ask(a.port(), "How do I reverse a list in Python?");
+  EXPECT_FALSE(first.contains("cached"));
+  auto second = ask(b.port(), "how can I reverse a Python list");
+  ASSERT_TRUE(second.contains("cached")) << second;
+  EXPECT_EQ(second.at("cached").at("match").as_string(), "semantic");
+  EXPECT_EQ(second.at("answer"), first.at("answer"));
+  // The statistics are shared too.
+  auto stats = json::parse(http_get(a.port(), "/api/v1/cache/stats").body);
+  EXPECT_EQ(stats.at("kinds").at("response").at("semantic_hits").as_int64(), 1) << stats;
+  EXPECT_EQ(stats.at("kinds").at("response").at("entries").as_int64(), 1) << stats;
+  // Cleared through one, gone for the other.
+  ASSERT_EQ(http_request(b.port(), verb::delete_, "/api/v1/cache").status, 200);
+  EXPECT_FALSE(ask(a.port(), "How do I reverse a list in Python?").contains("cached"));
+}
+
 }  // namespace
 }  // namespace devagent::testing

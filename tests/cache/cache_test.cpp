@@ -127,13 +127,14 @@ TEST_P(Cache, StoringTheSameQuestionAgainReplacesIt) {
 
 TEST_P(Cache, ExpiredEntriesAreNotServedAndCleanUpDeletesThem) {
   CacheOptions o;
-  o.kinds[static_cast<int>(Kind::response)].ttl = std::chrono::milliseconds(50);
+  // Long enough that a loaded machine still looks up before it expires.
+  o.kinds[static_cast<int>(Kind::response)].ttl = std::chrono::milliseconds(2000);
   auto c = open(*db_, o);
   auto scope = response_scope();
   put(*c, scope, "What is a mutex?");
   put(*c, scope, "What is a semaphore?");
   ASSERT_TRUE(lookup(*c, scope, "What is a mutex?"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(120));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
   EXPECT_FALSE(lookup(*c, scope, "What is a mutex?"));
   auto removed = c->cleanup();
   ASSERT_TRUE(removed) << removed.error().message;

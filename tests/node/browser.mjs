@@ -110,7 +110,11 @@ export function startFakeUpstream(args) {
 
 // Headless Debian Chromium with a fresh profile. Every request that leaves
 // the devagent origin is aborted and recorded in `external`.
-export async function launchBrowser(origin) {
+// With { intercept: false } such requests are only recorded, not aborted:
+// Playwright's routing disables Chromium's HTTP cache, and Chromium then sends
+// "Cache-Control: no-cache" with every request, which devagent honours as
+// "do not answer from the response cache".
+export async function launchBrowser(origin, { intercept = true } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'devagent-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -121,12 +125,19 @@ export async function launchBrowser(origin) {
     ],
   });
   const external = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(origin) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-    external.push(url);
-    return route.abort();
-  });
+  const local = (url) => url.startsWith(origin) || url.startsWith('data:') || url.startsWith('blob:');
+  if (intercept) {
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (local(url)) return route.continue();
+      external.push(url);
+      return route.abort();
+    });
+  } else {
+    context.on('request', (request) => {
+      if (!local(request.url())) external.push(request.url());
+    });
+  }
   return {
     context,
     external,
@@ -148,7 +159,9 @@ export async function openPage(browser, url) {
     d.dismiss().catch(() => {});
   });
   page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
+    // Chromium asks for /favicon.ico when it does not intercept requests; the
+    // app has none, and its 404 is not an error of the page.
+    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   await page.goto(url);

@@ -324,3 +324,89 @@ test('a fact stated in one conversation is recalled by a differently worded ques
   assert.match(text, /Priya Raman/);
   await page.close();
 });
+
+test('a repeated question is served from the response cache, and the usage view counts it', async (t) => {
+  if (skipUnless(t, chatAvailable, 'the chat API (POST /api/v1/chat)')) return;
+  // A server of its own, so the cache's counters hold this test's questions
+  // only, and a browser that does not intercept requests (interception makes
+  // Chromium send Cache-Control: no-cache, which skips the cache).
+  const cacheServer = await startServer(repo);
+  const cacheBrowser = await launchBrowser(cacheServer.url, { intercept: false });
+  try {
+    const { page, consoleErrors } = await openPage(cacheBrowser, `${cacheServer.url}/`);
+    // Twice in one conversation: the second is an exact hit.
+    const first = await ask(page, 'What is a mutex?');
+    assert.ok(await first.locator('.from-cache').isHidden(), 'a fresh answer has no cache marker');
+    const second = await ask(page, 'What is a mutex?');
+    const marker = second.locator('.from-cache');
+    assert.ok(await marker.isVisible(), 'the repeated answer has the cache marker');
+    assert.equal(await marker.textContent(), 'from cache (exact match)');
+    assert.match(await marker.getAttribute('title'), /Stored answer to: What is a mutex\? · stored \d+ s ago/);
+    assert.equal(await second.locator('.answer').textContent(), await first.locator('.answer').textContent());
+
+    const stat = (kind, name) => page.locator(`#cache-stats tr[data-kind="${kind}"] td[data-stat="${name}"]`).textContent();
+    const openUsage = async () => {
+      await page.click('#open-usage');
+      await page.locator('#usage-view:not([aria-busy])').waitFor();
+      assert.ok(await page.isHidden('#chat-view'));
+    };
+    await openUsage();
+    assert.equal(await stat('response', 'exact_hits'), '1');
+    assert.equal(await stat('response', 'semantic_hits'), '0');
+    assert.equal(await stat('response', 'misses'), '1');
+    assert.equal(await stat('response', 'hit_rate'), '50%');
+    assert.equal(await stat('response', 'entries'), '1');
+    assert.match(await stat('response', 'bytes'), /^\d+(\.\d)? (B|KiB)$/);
+    assert.equal(await stat('response', 'tokens_saved'), '0');
+    assert.equal(await stat('response', 'cost_saved_usd'), '$0.0000');
+    assert.equal(await stat('total', 'exact_hits'), '1');
+    for (const kind of ['decomposition', 'analysis']) assert.equal(await stat(kind, 'exact_hits'), '0');
+    assert.match(await page.locator('#cache-stats .stats-note').textContent(), /^Size limit \d+ MiB; entries kept/);
+    // The offline engine made no model calls.
+    assert.match(await page.locator('#usage-models').textContent(), /No model calls recorded yet/);
+
+    // Back to the chat, a third time, and the view shows the new counts when it opens again.
+    await page.click('#close-usage');
+    assert.ok(await page.isVisible('#chat-view'));
+    const third = await ask(page, 'What is a mutex?');
+    assert.equal(await third.locator('.from-cache').textContent(), 'from cache (exact match)');
+    await openUsage();
+    assert.equal(await stat('response', 'exact_hits'), '2');
+    assert.equal(await stat('response', 'hit_rate'), '66.7%');
+
+    // Refresh with the cache off, then failing, then hostile: a message in the
+    // cache section, the rest of the view intact, values only ever as text.
+    const refresh = async (body, status = 200) => {
+      await page.unroute('**/api/v1/cache/stats');
+      await page.route('**/api/v1/cache/stats', (route) =>
+        route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) }));
+      await page.click('#refresh-usage');
+      await page.locator('#usage-view:not([aria-busy])').waitFor();
+    };
+    await refresh({ enabled: false, kinds: {} });
+    assert.equal(await page.locator('#cache-stats').textContent(), 'The response cache is off (cache.enabled = false).');
+    assert.equal(await page.locator('#cache-stats table').count(), 0);
+    await refresh({ error: { type: 'internal', message: 'the store is unavailable' } }, 500);
+    assert.equal(await page.locator('#cache-stats [role="alert"]').textContent(), 'Cache statistics unavailable: the store is unavailable');
+    assert.match(await page.locator('#usage-models').textContent(), /No model calls recorded yet/);
+    const hostile = '<img src=x onerror="window.__injected = 1">';
+    await refresh({ enabled: true, kinds: { response: { exact_hits: hostile, misses: { html: hostile }, hit_rate: 'NaN', entries: 3 } }, total: hostile });
+    assert.equal(await stat('response', 'exact_hits'), '–');
+    assert.equal(await stat('response', 'misses'), '–');
+    assert.equal(await stat('response', 'hit_rate'), '–');
+    assert.equal(await stat('response', 'entries'), '3');
+    assert.equal(await stat('total', 'exact_hits'), '–');
+    assert.equal(await page.locator('#usage-view img').count(), 0);
+    await page.waitForTimeout(100);
+    assert.equal(await page.evaluate(() => window.__injected), undefined);
+
+    // The only console errors are the browser's line about the 500 above.
+    assert.deepEqual(consoleErrors.filter((e) => !/status of 500/.test(e)), []);
+    assert.deepEqual(cacheBrowser.external, []);
+    await page.close();
+  } finally {
+    await cacheBrowser.close();
+    const code = await cacheServer.stop();
+    assert.equal(code, 0, `devagent serve exited with ${code}:\n${cacheServer.stderr()}`);
+  }
+});

@@ -30,6 +30,10 @@ export const listConversations = () => request('GET', '/api/v1/conversations');
 export const getConversation = (id) => request('GET', `/api/v1/conversations/${encodeURIComponent(id)}`);
 export const deleteConversation = (id) => request('DELETE', `/api/v1/conversations/${encodeURIComponent(id)}`);
 export const cancelRun = (id) => request('POST', `/api/v1/runs/${encodeURIComponent(id)}/cancel`);
+// The usage report; params are GET /api/v1/usage's query (since, until, by, user).
+export const getUsage = (params = {}) => request('GET', `/api/v1/usage?${new URLSearchParams(params)}`);
+// {"enabled": false, "kinds": {}} when the cache is off.
+export const getCacheStats = () => request('GET', '/api/v1/cache/stats');
 export const sendFeedback = (messageId, rating) =>
   request('POST', `/api/v1/messages/${encodeURIComponent(messageId)}/feedback`, { rating });
 

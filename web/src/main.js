@@ -3,7 +3,10 @@
 // the run goes; Markdown is rendered only after sanitising (markdown.js).
 import './style.css';
 import * as api from './api.js';
+import { h } from './dom.js';
+import { formatAge, formatCount, formatUsd, isNumber } from './format.js';
 import { renderMarkdown } from './markdown.js';
+import { usageView } from './usage.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -16,27 +19,38 @@ const ui = {
   send: $('send'),
   stop: $('stop'),
   newConversation: $('new-conversation'),
+  chatView: $('chat-view'),
+  usageView: $('usage-view'),
+  openUsage: $('open-usage'),
+  refreshUsage: $('refresh-usage'),
+  closeUsage: $('close-usage'),
 };
+const usage = usageView({ root: ui.usageView, models: $('usage-models'), cache: $('cache-stats') });
 
 const state = { conversationId: null, run: null };
-
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') node.className = v;
-    else if (k === 'text') node.textContent = v;
-    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
 
 function showProblem(text, kind = 'error') {
   const node = h('div', { class: kind, role: kind === 'error' ? 'alert' : 'status', text });
   ui.messages.append(node);
   node.scrollIntoView({ block: 'end' });
   return node;
+}
+
+// ---- views -----------------------------------------------------------------
+
+// The chat and the usage view share the right-hand side; a run keeps going
+// while the usage view is open.
+function showChat() {
+  ui.usageView.hidden = true;
+  ui.chatView.hidden = false;
+  ui.openUsage.classList.remove('active');
+}
+
+function showUsage() {
+  ui.chatView.hidden = true;
+  ui.usageView.hidden = false;
+  ui.openUsage.classList.add('active');
+  usage.refresh();
 }
 
 // ---- conversations -------------------------------------------------------
@@ -58,6 +72,7 @@ async function refreshConversations() {
 }
 
 function startNewConversation() {
+  showChat();
   if (state.run) return;
   state.conversationId = null;
   ui.title.textContent = 'New conversation';
@@ -68,6 +83,7 @@ function startNewConversation() {
 }
 
 async function openConversation(id) {
+  showChat();
   if (state.run) return;
   let doc;
   try {
@@ -117,6 +133,25 @@ function formatDuration(ms) {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+// answer_done's "cached" as {text, title} for the footer, or null when the
+// answer was not served from the response cache. The text reads
+// "from cache (semantic match, saved 1,200 tokens · $0.0030)"; what was saved
+// is left out when it is nothing (the offline engine costs nothing).
+function cacheMarker(cached) {
+  if (cached === null || typeof cached !== 'object') return null;
+  const match = cached.match === 'semantic' ? 'semantic match' : 'exact match';
+  const saved = (isNumber(cached.tokens_saved) && cached.tokens_saved > 0) || (isNumber(cached.cost_saved_usd) && cached.cost_saved_usd > 0);
+  const text = saved
+    ? `from cache (${match}, saved ${formatCount(cached.tokens_saved)} tokens · ${formatUsd(cached.cost_saved_usd)})`
+    : `from cache (${match})`;
+  const title = [
+    typeof cached.question === 'string' ? `Stored answer to: ${cached.question}` : null,
+    isNumber(cached.age_ms) ? `stored ${formatAge(cached.age_ms)} ago` : null,
+    cached.match === 'semantic' && isNumber(cached.similarity) ? `similarity ${cached.similarity.toFixed(2)}` : null,
+  ].filter(Boolean).join(' · ');
+  return { text, title };
+}
+
 // One assistant turn: plan timeline, notices, the answer, then a footer with
 // tokens, cost and feedback buttons.
 function assistantMessage() {
@@ -124,9 +159,10 @@ function assistantMessage() {
   const notices = h('div', { class: 'notices' });
   const answer = h('div', { class: 'answer markdown' });
   const meta = h('span', { class: 'meta' });
+  const fromCache = h('span', { class: 'from-cache', hidden: '' });
   const up = h('button', { type: 'button', class: 'feedback up', title: 'Good answer', 'aria-label': 'Good answer', text: '+1', disabled: '' });
   const down = h('button', { type: 'button', class: 'feedback down', title: 'Bad answer', 'aria-label': 'Bad answer', text: '−1', disabled: '' });
-  const footer = h('div', { class: 'message-footer' }, meta, up, down);
+  const footer = h('div', { class: 'message-footer' }, fromCache, meta, up, down);
   const root = h('div', { class: 'message assistant' }, timeline, notices, answer, footer);
   const tasks = new Map();
   let messageId = null;
@@ -222,6 +258,11 @@ function assistantMessage() {
       if (typeof done.cost_usd === 'number') parts.push(`$${done.cost_usd.toFixed(4)}`);
       if (done.duration_ms !== undefined) parts.push(formatDuration(done.duration_ms));
       meta.textContent = parts.join(' · ');
+      const cached = cacheMarker(done.cached);
+      fromCache.hidden = !cached;
+      fromCache.textContent = cached?.text ?? '';
+      if (cached) fromCache.title = cached.title;
+      else fromCache.removeAttribute('title');
     },
     setFeedback(id, value) {
       messageId = id ?? null;
@@ -352,6 +393,9 @@ ui.question.addEventListener('keydown', (e) => {
 });
 ui.stop.addEventListener('click', stop);
 ui.newConversation.addEventListener('click', startNewConversation);
+ui.openUsage.addEventListener('click', showUsage);
+ui.refreshUsage.addEventListener('click', () => usage.refresh());
+ui.closeUsage.addEventListener('click', showChat);
 
 const initial = decodeURIComponent(location.hash.slice(1));
 if (initial) openConversation(initial);
