@@ -18,7 +18,7 @@
 // is wrong when the stored intent is not the asked one.
 //
 //   cache_bench [--sizes 10000,100000[,1000000]] [--queries 1000] [--quick]
-//               [--seeds 3] [--workload FILE] [--no-latency] [--no-workload]
+//               [--seeds 3] [--workload FILE] [--list-misses] [--no-latency] [--no-workload]
 #include "cache/cache.h"
 #include "cache/match.h"
 #include "store/store.h"
@@ -421,6 +421,7 @@ int run_latency(const fs::path& dir, std::size_t n, std::size_t per_kind) {
   std::map<Ask, std::vector<double>> us;
   std::map<Ask, std::array<std::size_t, 3>> outcomes;  // exact, semantic, miss
   std::vector<double> all;
+  std::vector<std::string> wrong;
   for (const auto& [ask, question, near] : asks) {
     auto t0 = Clock::now();
     auto hit = c.lookup(scope, question);
@@ -429,6 +430,11 @@ int run_latency(const fs::path& dir, std::size_t n, std::size_t per_kind) {
     us[ask].push_back(t);
     all.push_back(t);
     ++outcomes[ask][!*hit ? 2 : (*hit)->exact ? 0 : 1];
+    // A new question's intent is stored nowhere: any hit on it is wrong.
+    if (ask == Ask::fresh && *hit) {
+      wrong.push_back("stored \"" + (*hit)->entry.question + "\" served for \"" + question + "\" [" +
+                      (*hit)->decision.reason + ", " + std::to_string((*hit)->decision.similarity).substr(0, 5) + "]");
+    }
   }
 
   // Parts of a lookup, timed alone on the same questions: fingerprint() (run
@@ -488,6 +494,7 @@ int run_latency(const fs::path& dir, std::size_t n, std::size_t per_kind) {
     j["miss"] = o[2];
     by_ask[ask_name(a)] = std::move(j);
   }
+  for (const auto& w : wrong) std::printf("  wrong hit (new question): %s\n", w.c_str());
   std::printf("  lookup all    p50 %7.0f us  p90 %7.0f us  p99 %7.0f us  max %7.0f us\n", total.p50, total.p90,
               total.p99, total.max);
   std::printf(
@@ -504,6 +511,7 @@ int run_latency(const fs::path& dir, std::size_t n, std::size_t per_kind) {
                         {"db_mib", static_cast<double>(fs::file_size(path)) / 1048576.0},
                         {"lookup_us", to_json(total)},
                         {"by_ask", std::move(by_ask)},
+                        {"wrong_hits_on_new", wrong.size()},
                         {"fingerprint_us", to_json(fp)},
                         {"guard_decision_us", to_json(guard)},
                         {"new_without_semantic_us", to_json(exact_only)},
@@ -520,7 +528,7 @@ struct Asked {
   std::string intent, question;
 };
 
-int run_workload(const fs::path& dir, const std::string& file, int seeds) {
+int run_workload(const fs::path& dir, const std::string& file, int seeds, bool list_misses) {
   std::ifstream in(file);
   if (!in) return std::fprintf(stderr, "cannot read %s\n", file.c_str()), 1;
   std::vector<Asked> phrasings;
@@ -551,13 +559,18 @@ int run_workload(const fs::path& dir, const std::string& file, int seeds) {
     cache::ResponseCache c(**db);
     if (auto ok = c.load(); !ok) return std::fprintf(stderr, "load: %s\n", ok.error().message.c_str()), 1;
     const auto scope = bench_scope();
-    std::size_t exact = 0, semantic = 0, wrong = 0;
+    std::size_t exact = 0, semantic = 0, wrong = 0, missed = 0;  // missed: a miss although the intent was stored
     std::unordered_set<std::string> seen;  // intents asked so far: a first asking cannot hit rightly
     for (const Asked* a : stream) {
       auto hit = c.lookup(scope, a->question);
       if (!hit) return std::fprintf(stderr, "lookup: %s\n", hit.error().message.c_str()), 1;
-      seen.insert(a->intent);
+      bool stored_before = !seen.insert(a->intent).second;
       if (!*hit) {
+        if (stored_before) {
+          ++missed;
+          if (list_misses && seed == 1)
+            std::printf("  missed (intent stored): \"%s\" [%s]\n", a->question.c_str(), a->intent.c_str());
+        }
         if (auto p = c.put(scope, a->question, a->intent, 0, 0, 0); !p) {
           return std::fprintf(stderr, "put: %s\n", p.error().message.c_str()), 1;
         }
@@ -575,10 +588,10 @@ int run_workload(const fs::path& dir, const std::string& file, int seeds) {
     std::size_t lookups = stream.size(), hits = exact + semantic;
     std::printf(
         "  seed %d: %zu lookups, %zu hits (%zu exact, %zu semantic), hit rate %.1f%% (at most %.1f%%: %zu first "
-        "askings), wrong hits %zu (%.2f%% of hits)\n",
+        "askings), wrong hits %zu (%.2f%% of hits), misses of a stored intent %zu\n",
         seed, lookups, hits, exact, semantic, 100.0 * static_cast<double>(hits) / static_cast<double>(lookups),
         100.0 * static_cast<double>(lookups - intents.size()) / static_cast<double>(lookups), intents.size(), wrong,
-        hits ? 100.0 * static_cast<double>(wrong) / static_cast<double>(hits) : 0.0);
+        hits ? 100.0 * static_cast<double>(wrong) / static_cast<double>(hits) : 0.0, missed);
     all_lookups += lookups;
     all_exact += exact;
     all_semantic += semantic;
@@ -631,7 +644,7 @@ int main(int argc, char** argv) {
   std::size_t queries = 1000;
   int seeds = 3;
   std::string workload = CACHE_WORKLOAD;
-  bool latency = true, replay = true;
+  bool latency = true, replay = true, list_misses = false;
   // "--name value" or "--name=value".
   auto value = [&](int& i, const std::string& a, const char* name, std::string& out) {
     std::string prefix = std::string(name) + "=";
@@ -655,10 +668,12 @@ int main(int argc, char** argv) {
       latency = false;
     else if (a == "--no-workload")
       replay = false;
+    else if (a == "--list-misses")
+      list_misses = true;
     else {
       std::fprintf(stderr,
                    "usage: cache_bench [--sizes 10000,100000[,1000000]] [--queries 1000] [--quick] [--seeds 3] "
-                   "[--workload FILE] [--no-latency] [--no-workload]\n");
+                   "[--workload FILE] [--list-misses] [--no-latency] [--no-workload]\n");
       return 2;
     }
   }
@@ -666,7 +681,7 @@ int main(int argc, char** argv) {
   if (!::mkdtemp(tmpl)) return std::perror("mkdtemp"), 1;
   fs::path dir = tmpl;
   int rc = 0;
-  if (replay) rc |= run_workload(dir, workload, seeds);
+  if (replay) rc |= run_workload(dir, workload, seeds, list_misses);
   if (latency) {
     for (auto n : sizes) {
       rc |= run_latency(dir, n, queries);

@@ -205,7 +205,7 @@ std::optional<cache::Scope> Agent::answer_scope(const Question& q, bool llm) con
   scope.prompt_version = prompt_version();
   scope.repository = repos.repositories;
   scope.revision = repos.revisions;
-  scope.context = context_digest(q);
+  scope.context = context_digest(q, !llm);
   scope.semantic = q.history.empty() || !leans_on_earlier_turns(q.text);
   return scope;
 }
@@ -217,7 +217,7 @@ cache::Scope Agent::decomposition_scope(const Question& q) const {
   scope.model = "decomposition:" + (route.candidates.empty() ? std::string() : route.candidates.front().label());
   scope.tools = tool_digest_;
   scope.prompt_version = prompt_version();
-  scope.context = context_digest(q);
+  scope.context = context_digest(q, false);
   scope.semantic = q.history.empty() || !leans_on_earlier_turns(q.text);
   return scope;
 }

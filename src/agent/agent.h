@@ -48,6 +48,7 @@ struct Recollection {
   std::string content;
   std::int64_t created_at = 0;  // ms since the epoch
   double score = 0;
+  bool stated = false;  // carries something the user stated (a fact), not just an earlier question or answer
 };
 
 struct Question {

@@ -104,13 +104,15 @@ bool leans_on_earlier_turns(std::string_view question) {
   return (words[0] == "and" || words[0] == "but" || words[0] == "so" || words[0] == "then") && words.size() <= 6;
 }
 
-std::string context_digest(const Question& q) {
+std::string context_digest(const Question& q, bool shows_memories) {
   std::string all;
   if (!q.history.empty() && leans_on_earlier_turns(q.text)) {
     for (const auto& m : q.history) all += "turn:" + m.content + '\n';
+    if (!q.summary.empty()) all += "summary:" + q.summary + '\n';
   }
-  if (!q.summary.empty()) all += "summary:" + q.summary + '\n';
-  for (const auto& r : q.memories) all += "memory:" + r.content + '\n';
+  for (const auto& r : q.memories) {
+    if (shows_memories || r.stated) all += "memory:" + r.kind + ":" + r.content + '\n';
+  }
   for (const auto& n : q.noted) all += "noted:" + n + '\n';
   return all.empty() ? std::string() : digest(all);
 }

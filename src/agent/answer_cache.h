@@ -66,10 +66,13 @@ std::string digest(std::string_view text);
 // same conversation context.
 bool leans_on_earlier_turns(std::string_view question);
 
-// The digest of what, besides the question, the answer may lean on: earlier
-// turns (for a follow-up), the running summary, recalled memories and noted
-// facts. Empty when nothing.
-std::string context_digest(const Question& q);
+// The digest of what, besides the question, the answer may lean on. Empty
+// when nothing. Always: facts the message stated, and recalled memories that
+// carry something the user stated (Recollection::stated: what the user told
+// devagent can change an answer). For a follow-up: the earlier
+// turns and the running summary. With shows_memories (the builtin engine,
+// whose answer lists what memory recalled): every recalled memory.
+std::string context_digest(const Question& q, bool shows_memories);
 
 // The repositories a question touches (its builtin plan and named entities),
 // as the scope's repository and revision, and whether it is about one (kind

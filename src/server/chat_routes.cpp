@@ -242,7 +242,15 @@ asio::awaitable<void> prepare_question(const Services& services, const Run& run,
       if (memory::approx_tokens(content) > budget) break;
       budget -= memory::approx_tokens(content);
       kept.push_back(norm);
-      question.memories.push_back(agent::Recollection{h.fragment.kind, content, h.fragment.created_at, h.score});
+      // What the user stated (a fact, or an entity seen in a statement) can
+      // change an answer: the response cache keeps such answers apart.
+      constexpr std::string_view kDiscussed = " — discussed: ";  // how memory words an entity (memory.cpp)
+      auto discussed = h.fragment.content.find(kDiscussed);
+      bool stated = h.fragment.kind == "fact" ||
+                    (h.fragment.kind == "entity" && discussed != std::string::npos &&
+                     !memory::is_question(std::string_view(h.fragment.content).substr(discussed + kDiscussed.size())));
+      question.memories.push_back(
+          agent::Recollection{h.fragment.kind, content, h.fragment.created_at, h.score, stated});
     }
   } else {
     log::warn("memory recall failed", "run_id", run.id(), "error", hits.error().message);

@@ -277,6 +277,26 @@ TEST(CacheWithModel, AHitCostsNoModelCallAndRecordsWhatItSaved) {
                    cached.at("cost_saved_usd").as_double());
 }
 
+TEST(CacheWithModel, WithMemoryOnlyARecalledFactSeparatesAnswers) {
+  FakeUpstream fake;
+  fake.set_default_reply(Reply::text("Use list.reverse() or reversed(list).").usage(300, 30));
+  auto env = model_env(fake);
+  env["DEVAGENT_MEMORY_ENABLED"] = "true";
+  env["DEVAGENT_MEMORY_LLM_EXTRACTION"] = "false";
+  ServerProcess server({}, env);
+  ask(server.port(), "How do I reverse a list in Python?", "", "mem-1");
+  // A new conversation recalls the earlier one; that changes nothing the model needs.
+  auto again = ask(server.port(), "How do I reverse a list in Python?", "", "mem-2");
+  EXPECT_EQ(match_of(again), "exact") << again;
+  // A fact the user stated about their Python does: the cached answer is not served.
+  ask(server.port(), "Our project is pinned to Python 2.7.", "", "mem-3");
+  ASSERT_TRUE(eventually([&] {
+    return http_get(server.port(), "/api/v1/memory?kind=fact").body.find("Python 2.7") != std::string::npos;
+  }));
+  auto after = ask(server.port(), "How do I reverse a list in Python?", "", "mem-4");
+  EXPECT_EQ(match_of(after), "none") << after;
+}
+
 TEST(CacheWithModel, AfterANewCommitTheModelsToolCallsAreReusedAndOnlyTheAnswerIsWritten) {
   GitRepo repo;
   repo.write("src/main.cpp", "int main() { return 0; }\n");
