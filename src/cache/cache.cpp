@@ -400,6 +400,12 @@ Result<Entry> ResponseCache::put(const Scope& scope, std::string_view question, 
   e.expires_at = e.created_at + options_.of(scope.kind).ttl.count();
   e.last_used = e.created_at;
   e.bytes = static_cast<std::int64_t>(e.payload.size() + e.question.size());
+  // One entry may take at most a sixteenth of the cache: a huge answer would
+  // otherwise push out everything else.
+  if (static_cast<std::uint64_t>(e.bytes) > options_.max_bytes / 16) {
+    return make_error(ErrorKind::invalid_argument, "an answer of " + std::to_string(e.bytes) +
+                                                       " bytes is too large to cache (cache.max_bytes / 16)");
+  }
   auto print = fingerprint(e.question);
   auto tx = db_.transaction([&](store::Database& db) -> Result<> {
     // Replacing keeps one entry per (scope, question): delete, then insert.

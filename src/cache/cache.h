@@ -145,7 +145,8 @@ class ResponseCache {
   // nothing: record() counts the outcome, touch() marks the entry used.
   Result<std::optional<Hit>> lookup(const Scope& scope, std::string_view question);
   // Stores an answer; an entry with the same scope and normalised question
-  // is replaced. Evicts least recently used entries when over max_bytes.
+  // is replaced. Evicts least recently used entries when over max_bytes. An
+  // entry over max_bytes / 16 is refused (invalid_argument).
   Result<Entry> put(const Scope& scope, std::string_view question, std::string payload, std::int64_t input_tokens,
                     std::int64_t output_tokens, std::int64_t cost_nanos);
   // Counts a lookup's outcome (and, on a hit, what it saved) in the shared stats.

@@ -147,26 +147,31 @@ TEST_P(Cache, ExpiredEntriesAreNotServedAndCleanUpDeletesThem) {
 
 TEST_P(Cache, OverTheSizeLimitTheLeastRecentlyUsedGo) {
   CacheOptions o;
-  const std::string payload(1000, 'x');
-  o.max_bytes = 3500;  // room for three entries of ~1 KB
+  o.max_bytes = 16'000;  // 17 entries of ~920 bytes fit, 18 do not; one entry may take 1,000
   auto c = open(*db_, o);
   auto scope = response_scope();
-  auto first = put(*c, scope, "What is a mutex?", payload);
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  put(*c, scope, "What is a semaphore?", payload);
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  put(*c, scope, "What is a monitor?", payload);
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  ASSERT_TRUE(c->touch(first.id));  // the oldest is used again: the semaphore is now least recent
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  put(*c, scope, "What is a spinlock?", payload);
-  EXPECT_TRUE(lookup(*c, scope, "What is a mutex?"));
-  EXPECT_FALSE(lookup(*c, scope, "What is a semaphore?"));
-  EXPECT_TRUE(lookup(*c, scope, "What is a monitor?"));
-  EXPECT_TRUE(lookup(*c, scope, "What is a spinlock?"));
+  const std::string payload(900, 'x');
+  auto question = [](int i) { return "What does error code E" + std::to_string(1000 + i) + " mean?"; };
+  std::vector<Entry> stored;
+  for (int i = 0; i < 17; ++i) {
+    stored.push_back(put(*c, scope, question(i), payload));
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));  // distinct last_used times
+  }
+  ASSERT_TRUE(c->touch(stored[0].id));  // the oldest is used again: E1001 is now the least recent
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  put(*c, scope, question(17), payload);
+  EXPECT_TRUE(lookup(*c, scope, question(0)));
+  EXPECT_FALSE(lookup(*c, scope, question(1)));
+  EXPECT_TRUE(lookup(*c, scope, question(2)));
+  EXPECT_TRUE(lookup(*c, scope, question(17)));
   auto stats = c->stats();
   ASSERT_TRUE(stats);
-  EXPECT_LE(stats->total().bytes, 3500);
+  EXPECT_LE(stats->total().bytes, 16'000);
+  EXPECT_EQ(stats->total().entries, 17);
+  // One answer bigger than a sixteenth of the cache is not kept.
+  auto huge = c->put(scope, "What is a barrier?", std::string(1001, 'x'), 1, 1, 1);
+  EXPECT_FALSE(huge);
+  EXPECT_FALSE(lookup(*c, scope, "What is a barrier?"));
 }
 
 TEST_P(Cache, StatisticsCountHitsMissesAndWhatWasSaved) {
