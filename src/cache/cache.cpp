@@ -68,19 +68,6 @@ const std::vector<store::Migration>& migrations(store::Dialect d) {
   return d == store::Dialect::postgres ? postgres : sqlite;
 }
 
-store::Blob pack(const std::vector<float>& v) {
-  store::Blob b;
-  b.bytes.resize(v.size() * sizeof(float));
-  std::memcpy(b.bytes.data(), v.data(), b.bytes.size());
-  return b;
-}
-
-std::vector<float> unpack(const std::string& bytes) {
-  std::vector<float> v(bytes.size() / sizeof(float));
-  std::memcpy(v.data(), bytes.data(), v.size() * sizeof(float));
-  return v;
-}
-
 std::string hex64(std::uint64_t h) {
   static const char* digits = "0123456789abcdef";
   std::string out(16, '0');
@@ -324,7 +311,7 @@ Result<> ResponseCache::sync() {
       k.question = r.text(4);
       k.expires_at = r.integer(5);
       k.bytes = r.integer(6);
-      add_known(r.integer(0), std::move(k), unpack(r.blob(7)));
+      add_known(r.integer(0), std::move(k), store::floats_of(r.blob(7)));
     }
   }
   for (const auto& r : ids->rows) last_id_ = std::max(last_id_, r.integer(0));
@@ -416,7 +403,7 @@ Result<Entry> ResponseCache::put(const Scope& scope, std::string_view question, 
     auto ins = db.execute(
         "INSERT INTO cache_entries (kind, scope, normalised, question, embedding, payload, input_tokens, output_tokens, "
         "cost_nanos, bytes, created_at, expires_at, last_used, hits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-        {std::string(to_string(e.kind)), e.scope, print.normalised, e.question, pack(print.embedding), e.payload,
+        {std::string(to_string(e.kind)), e.scope, print.normalised, e.question, store::float_blob(print.embedding), e.payload,
          e.input_tokens, e.output_tokens, e.cost_nanos, e.bytes, e.created_at, e.expires_at, e.last_used});
     if (!ins) return ins.error();
     auto id = db.query("SELECT id FROM cache_entries WHERE scope = ? AND normalised = ?", {e.scope, print.normalised});

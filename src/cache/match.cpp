@@ -412,6 +412,7 @@ struct Item {
   bool pivot = false;       // "to" / "into"
   bool by = false;          // "by" (passive after a relation verb)
   bool in = false;          // "in" ("used in X" is passive too)
+  bool of = false;          // "of" ("the imports of X": what X imports)
   bool than = false;        // "than", "over", "instead" (a comparison: which side is which matters)
   bool question = false;    // a question word kept as a term ("why")
   bool negation = false;
@@ -485,6 +486,7 @@ Item classify_token(const std::vector<Token>& tokens, std::size_t i, bool seen_c
       item.pivot = t.text == "to" || t.text == "into";
       item.by = t.text == "by";
       item.in = t.text == "in";
+      item.of = t.text == "of";
       item.than = t.text == "than";
       return item;
     case WordClass::question:
@@ -608,6 +610,8 @@ void add_relations(const std::vector<Item>& items, Directions& out) {
       }
     }
     bool passive = false;
+    // "the imports of X" (the noun, then "of"): X is the one that imports.
+    bool of_noun = i + 1 < items.size() && items[i + 1].of && !items[i].participle;
     for (std::size_t j = i + 1; j < items.size() && !items[j - 1].ends_clause; ++j) {
       if (items[j].by || (items[j].in && items[i].participle)) passive = true;
       if (is_entity(items[j])) {
@@ -616,6 +620,10 @@ void add_relations(const std::vector<Item>& items, Directions& out) {
       }
     }
     if (passive) std::swap(subject, object);
+    if (of_noun) {
+      subject = object;
+      object = std::string(kNobody);
+    }
     out.emplace_back(subject, items[i].term + ":" + object);
   }
 }
@@ -737,6 +745,23 @@ bool directions_agree(const Fingerprint& a, const Fingerprint& b) {
   }
   for (const auto& [from, to] : a.loose_directions) {
     if (has_pair(b, {to, from})) return false;
+  }
+  // A pivot's end on the other side of the other question's pivot ("unix
+  // timestamp to date" vs "date to unix timestamp": date is the target in one,
+  // the source in the other) is a reversal even when the other end differs.
+  auto pivots = [](const Fingerprint& f) {
+    std::vector<std::pair<std::string, std::string>> all;
+    for (const auto* list : {&f.directions, &f.loose_directions}) {
+      for (const auto& p : *list) {
+        if (p.second.find(':') == std::string::npos) all.push_back(p);  // relations are "verb:object"
+      }
+    }
+    return all;
+  };
+  for (const auto& p : pivots(a)) {
+    for (const auto& q : pivots(b)) {
+      if (p != q && (p.first == q.second || p.second == q.first)) return false;
+    }
   }
   return true;
 }

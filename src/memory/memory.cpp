@@ -83,13 +83,6 @@ std::string cut(std::string_view text, std::size_t bytes) {
   return std::string(text.substr(0, end)) + "…";
 }
 
-store::Blob pack(const std::vector<float>& v) {
-  store::Blob b;
-  b.bytes.resize(v.size() * sizeof(float));
-  std::memcpy(b.bytes.data(), v.data(), b.bytes.size());
-  return b;
-}
-
 std::string entities_json(const std::vector<std::string>& e) {
   json::array a;
   for (const auto& x : e) a.push_back(json::string(x));
@@ -290,7 +283,7 @@ Result<Fragment> MemoryStore::add(Fragment f) {
     auto ins = db.execute(std::string("INSERT INTO memory_fragments (") + kColumns +
                               ", embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                           {f.id, f.conversation_id, f.user_id, f.content, f.kind, f.importance, entities_json(f.entities),
-                           f.subject, std::string(), f.covers_seq, f.created_at, f.last_accessed, pack(vec)});
+                           f.subject, std::string(), f.covers_seq, f.created_at, f.last_accessed, store::float_blob(vec)});
     if (!ins) return ins.error();
     if (!f.subject.empty() && (f.kind == "fact" || f.kind == "summary")) {
       auto older = db.query(

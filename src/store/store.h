@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -28,6 +29,11 @@ struct Blob {
   std::string bytes;
   bool operator==(const Blob&) const = default;
 };
+
+// Float vectors (embeddings) as blobs, in the host's byte order: written and
+// read by the same build. Trailing bytes short of a float are ignored.
+Blob float_blob(std::span<const float> v);
+std::vector<float> floats_of(const std::string& bytes);
 
 // A bound parameter or a result cell.
 using Value = std::variant<std::monostate, std::int64_t, double, std::string, Blob>;

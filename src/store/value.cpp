@@ -1,5 +1,7 @@
 #include "store/store.h"
 
+#include <cstring>
+
 #include <charconv>
 #include <cstdio>
 
@@ -55,6 +57,19 @@ const std::string& Row::blob(size_t i) const {
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+Blob float_blob(std::span<const float> v) {
+  Blob b;
+  b.bytes.resize(v.size() * sizeof(float));
+  if (!v.empty()) std::memcpy(b.bytes.data(), v.data(), b.bytes.size());
+  return b;
+}
+
+std::vector<float> floats_of(const std::string& bytes) {
+  std::vector<float> v(bytes.size() / sizeof(float));
+  if (!v.empty()) std::memcpy(v.data(), bytes.data(), v.size() * sizeof(float));
+  return v;
 }
 
 }  // namespace devagent::store
