@@ -21,6 +21,7 @@
 //               [--seeds 3] [--workload FILE] [--list-misses] [--no-latency] [--no-workload]
 #include "cache/cache.h"
 #include "cache/match.h"
+#include "bench_util.h"
 #include "store/store.h"
 
 #include <boost/json.hpp>
@@ -39,46 +40,29 @@
 #include <vector>
 
 using namespace devagent;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::micros_since;
+using bench::parse_sizes;
+using bench::percentile;
+using bench::seconds_since;
+using bench::status_mib;
 namespace fs = std::filesystem;
 
 namespace {
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-double micros_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
-}
-
-// A field of /proc/self/status in MiB ("VmRSS", "VmHWM").
-double status_mib(const char* field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field, 0) == 0 && line.size() > std::strlen(field) && line[std::strlen(field)] == ':') {
-      return std::strtod(line.c_str() + std::strlen(field) + 1, nullptr) / 1024.0;
-    }
-  }
-  return 0;
-}
 
 struct Percentiles {
   double p50 = 0, p90 = 0, p99 = 0, max = 0;
   std::size_t n = 0;
 };
 
-Percentiles percentiles(std::vector<double> v) {
+Percentiles percentiles(const std::vector<double>& v) {
   Percentiles p;
   p.n = v.size();
   if (v.empty()) return p;
-  std::sort(v.begin(), v.end());
-  auto at = [&](double q) { return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5)]; };
-  p.p50 = at(0.50);
-  p.p90 = at(0.90);
-  p.p99 = at(0.99);
-  p.max = v.back();
+  p.p50 = percentile(v, 0.50);
+  p.p90 = percentile(v, 0.90);
+  p.p99 = percentile(v, 0.99);
+  p.max = *std::max_element(v.begin(), v.end());
   return p;
 }
 
@@ -297,8 +281,7 @@ constexpr const char* kInsert =
 Result<> insert_row(store::Database& db, const cache::Scope& scope, const cache::CacheOptions& options,
                     const std::string& question, const cache::Fingerprint& print, const std::string& payload,
                     std::int64_t now) {
-  store::Blob embedding;
-  embedding.bytes.assign(reinterpret_cast<const char*>(print.embedding.data()), print.embedding.size() * sizeof(float));
+  store::Blob embedding = store::float_blob(print.embedding);
   std::int64_t bytes = static_cast<std::int64_t>(payload.size() + question.size());
   auto r = db.execute(kInsert, {std::string(cache::to_string(scope.kind)), scope.key(), print.normalised, question,
                                 embedding, payload, std::int64_t{1200}, std::int64_t{400}, std::int64_t{900000}, bytes,
@@ -623,18 +606,6 @@ int run_workload(const fs::path& dir, const std::string& file, int seeds, bool l
   std::printf("%s\n", boost::json::serialize(j).c_str());
   std::fflush(stdout);
   return 0;
-}
-
-std::vector<std::size_t> parse_sizes(const std::string& s) {
-  std::vector<std::size_t> out;
-  std::size_t at = 0;
-  while (at < s.size()) {
-    auto comma = s.find(',', at);
-    if (comma == std::string::npos) comma = s.size();
-    out.push_back(std::strtoull(s.substr(at, comma - at).c_str(), nullptr, 10));
-    at = comma + 1;
-  }
-  return out;
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "memory/entities.h"
 #include "memory/memory.h"
 #include "memory/recall_set.h"
+#include "bench_util.h"
 #include "store/store.h"
 
 #include <boost/json.hpp>
@@ -29,37 +30,19 @@
 #include <vector>
 
 using namespace devagent;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::parse_sizes;
+using bench::percentile;
+using bench::seconds_since;
+using bench::status_mib;
 namespace fs = std::filesystem;
 
 namespace {
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// A field of /proc/self/status in MiB ("VmRSS", "VmHWM").
-double status_mib(const char* field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field, 0) == 0 && line.size() > std::strlen(field) && line[std::strlen(field)] == ':') {
-      return std::strtod(line.c_str() + std::strlen(field) + 1, nullptr) / 1024.0;
-    }
-  }
-  return 0;
-}
 
 // Resets VmHWM to the current RSS (Linux: "5" into clear_refs).
 void reset_peak_rss() {
   std::ofstream out("/proc/self/clear_refs");
   out << "5";
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5)];
 }
 
 // ---- synthetic developer text ----------------------------------------------
@@ -470,18 +453,6 @@ int run_latency(const fs::path& dir, std::size_t n, std::size_t query_count) {
   std::printf("%s\n", boost::json::serialize(j).c_str());
   std::fflush(stdout);
   return 0;
-}
-
-std::vector<std::size_t> parse_sizes(const std::string& s) {
-  std::vector<std::size_t> out;
-  std::size_t at = 0;
-  while (at < s.size()) {
-    auto comma = s.find(',', at);
-    if (comma == std::string::npos) comma = s.size();
-    out.push_back(std::strtoull(s.substr(at, comma - at).c_str(), nullptr, 10));
-    at = comma + 1;
-  }
-  return out;
 }
 
 }  // namespace
