@@ -1,7 +1,5 @@
 #include "agent/agent.h"
 
-#include <ctime>
-
 #include "agent/composer.h"
 #include "agent/context.h"
 #include "agent/tool_loop.h"
@@ -11,6 +9,8 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+
+#include <ctime>
 
 namespace devagent::agent {
 
@@ -107,11 +107,6 @@ std::vector<llm::Message> conversation(const char* system, const Question& q, st
   return m;
 }
 
-std::int64_t store_age(const cache::Entry& e) {
-  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
-  return std::max<std::int64_t>(0, now.count() - e.created_at);
-}
-
 // The version of what writes answers: a change to a prompt or to the
 // composer's output is a new scope, so old entries stop matching.
 constexpr const char* kComposerVersion = "composer-1";
@@ -120,17 +115,21 @@ const std::string& prompt_version() {
   return v;
 }
 
+// A plan kept by the decomposition cache; nullopt when unreadable or empty.
+std::optional<Plan> cached_plan(const std::string& payload) {
+  boost::system::error_code ec;
+  auto v = json::parse(payload, ec);
+  if (ec) return std::nullopt;
+  auto plan = plan_from_json(v);
+  if (!plan || plan->tasks.empty()) return std::nullopt;
+  return std::move(*plan);
+}
+
 // A replayed answer: the stored events, each marked cached, then answer_done
 // with what the hit saved.
 Answer replay_answer(const cache::Hit& hit, const Replay& replay, const EventSink& sink, Clock::time_point started) {
   Answer out;
-  CacheInfo info{hit.entry.kind,
-                 hit.exact,
-                 hit.decision.similarity,
-                 hit.entry.question,
-                 store_age(hit.entry),
-                 hit.entry.input_tokens + hit.entry.output_tokens,
-                 hit.entry.cost_nanos};
+  const auto info = CacheInfo::of(hit);
   for (const auto& e : replay.events) {
     if (e.kind == EventKind::plan) {
       if (auto plan = plan_from_json(e.data); plan) out.plan = std::move(*plan);
@@ -224,20 +223,25 @@ cache::Scope Agent::decomposition_scope(const Question& q) const {
 
 asio::awaitable<std::optional<cache::Hit>> Agent::cache_lookup(const cache::Scope& scope, const std::string& question) {
   auto* c = cache_;
-  auto found = co_await run_blocking([&] { return c->lookup(scope, question); });
+  // One trip to the blocking pool: the lookup, then its outcome counted.
+  auto found = co_await run_blocking([&]() -> Result<std::optional<cache::Hit>> {
+    auto hit = c->lookup(scope, question);
+    if (!hit) return hit;
+    Result<> recorded = *hit ? c->touch((*hit)->entry.id) : Result<>{};
+    if (recorded) {
+      const auto& h = *hit;
+      recorded = !h ? c->record(scope.kind, cache::Outcome::miss)
+                    : c->record(scope.kind, h->exact ? cache::Outcome::exact_hit : cache::Outcome::semantic_hit,
+                                h->entry.input_tokens + h->entry.output_tokens, h->entry.cost_nanos);
+    }
+    if (!recorded) log::warn("cache statistics not recorded", "error", recorded.error().message);
+    return hit;
+  });
   if (!found) {
     log::warn("cache lookup failed", "kind", cache::to_string(scope.kind), "error", found.error().message);
     co_return std::nullopt;
   }
-  auto hit = std::move(*found);
-  auto recorded = co_await run_blocking([&]() -> Result<> {
-    if (!hit) return c->record(scope.kind, cache::Outcome::miss);
-    auto outcome = hit->exact ? cache::Outcome::exact_hit : cache::Outcome::semantic_hit;
-    if (auto t = c->touch(hit->entry.id); !t) return t;
-    return c->record(scope.kind, outcome, hit->entry.input_tokens + hit->entry.output_tokens, hit->entry.cost_nanos);
-  });
-  if (!recorded) log::warn("cache statistics not recorded", "error", recorded.error().message);
-  co_return hit;
+  co_return std::move(*found);
 }
 
 asio::awaitable<bool> Agent::cached(const Question& q) {
@@ -367,17 +371,13 @@ asio::awaitable<bool> Agent::decompose(const Question& q, const EventSink& sink,
   if (cache_ && cache_->options().enabled && !q.statement) scope = decomposition_scope(q);
   if (scope && q.cache.read) {
     auto hit = co_await cache_lookup(*scope, q.text);
-    boost::system::error_code ec;
-    auto plan_json = hit ? json::parse(hit->entry.payload, ec) : json::value();
-    auto plan = hit && !ec ? plan_from_json(plan_json) : Result<Plan>(Error{ErrorKind::internal, "no plan"});
-    if (plan && !plan->tasks.empty()) {
+    auto plan = hit ? cached_plan(hit->entry.payload) : std::nullopt;
+    if (plan) {
       // The model's tool calls for this question are known: run them again
       // without asking it (the results may have changed; the choice has not).
-      CacheInfo info{cache::Kind::decomposition, hit->exact, hit->decision.similarity, hit->entry.question,
-                     store_age(hit->entry), hit->entry.input_tokens + hit->entry.output_tokens, hit->entry.cost_nanos};
       auto data = to_json(*plan);
       data["planner"] = "cache";
-      data["cached"] = info.to_json();
+      data["cached"] = CacheInfo::of(*hit).to_json();
       emit(sink, EventKind::plan, std::move(data));
       result.plan = *plan;
       result.results = co_await orchestrator_.run(result.plan, sink, cancel);

@@ -3,6 +3,7 @@
 #include "agent/agent.h"
 #include "agent/planner.h"
 #include "llm/hash_embedder.h"
+#include "store/store.h"
 #include "tools/tool.h"
 
 #include <boost/json.hpp>
@@ -48,6 +49,16 @@ void repositories_of(const Task& task, std::set<std::string>& out) {
 }
 
 }  // namespace
+
+CacheInfo CacheInfo::of(const cache::Hit& hit) {
+  return CacheInfo{.kind = hit.entry.kind,
+                   .exact = hit.exact,
+                   .similarity = hit.decision.similarity,
+                   .question = hit.entry.question,
+                   .age_ms = std::max<std::int64_t>(0, store::now_ms() - hit.entry.created_at),
+                   .tokens_saved = hit.entry.input_tokens + hit.entry.output_tokens,
+                   .cost_saved_nanos = hit.entry.cost_nanos};
+}
 
 json::object CacheInfo::to_json() const {
   return json::object{{"kind", cache::to_string(kind)},

@@ -54,6 +54,7 @@ struct CacheInfo {
   std::int64_t age_ms = 0;
   std::int64_t tokens_saved = 0;
   std::int64_t cost_saved_nanos = 0;
+  static CacheInfo of(const cache::Hit& hit);
   boost::json::object to_json() const;
 };
 

@@ -200,6 +200,19 @@ boost::json::object Stats::to_json() const {
   return boost::json::object{{"kinds", std::move(kinds_json)}, {"total", kind_json(total())}};
 }
 
+boost::json::object stats_document(const Stats* stats, const CacheOptions& o) {
+  if (!stats) return boost::json::object{{"enabled", false}, {"kinds", boost::json::object{}}};
+  boost::json::object kinds;
+  for (Kind k : {Kind::decomposition, Kind::response, Kind::analysis}) {
+    kinds[to_string(k)] = boost::json::object{{"ttl_seconds", o.of(k).ttl.count() / 1000},
+                                              {"similarity", o.of(k).similarity}};
+  }
+  auto doc = stats->to_json();
+  doc["enabled"] = true;
+  doc["options"] = boost::json::object{{"kinds", std::move(kinds)}, {"max_bytes", o.max_bytes}};
+  return doc;
+}
+
 ResponseCache::ResponseCache(store::Database& db, CacheOptions options) : db_(db), options_(options) {
   // Every series exists from the start, at zero.
   auto& m = CacheMetrics::get();

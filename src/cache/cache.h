@@ -121,10 +121,15 @@ struct Stats {
   KindStats total() const;
   // {"kinds": {"decomposition": {...}, "response": {...}, "analysis": {...}},
   //  "total": {...}}, each {"exact_hits", "semantic_hits", "hits", "misses",
-  //  "lookups", "hit_rate", "entries", "bytes", "tokens_saved", "cost_saved_usd"}:
-  // the shape of GET /api/v1/cache/stats and `devagent cache stats --json`.
+  //  "lookups", "hit_rate", "entries", "bytes", "tokens_saved", "cost_saved_usd"}.
   boost::json::object to_json() const;
 };
+
+// The statistics document of GET /api/v1/cache/stats and `devagent cache
+// stats --json`: {"enabled": true, "options": {"kinds": {kind: {"ttl_seconds",
+// "similarity"}}, "max_bytes"}} plus Stats::to_json(); with the cache off
+// (stats nullptr): {"enabled": false, "kinds": {}}.
+boost::json::object stats_document(const Stats* stats, const CacheOptions& options);
 
 enum class Outcome { exact_hit, semantic_hit, miss };
 

@@ -37,7 +37,7 @@ int stats(const GlobalFlags& flags, const AdminFlags& f) {
   if (!app->open_cache(exit_code)) return exit_code;
   if (!app->cache) {
     if (f.as_json) {
-      std::cout << json::serialize(json::object{{"enabled", false}, {"kinds", json::object{}}}) << "\n";
+      std::cout << json::serialize(cache::stats_document(nullptr, {})) << "\n";
     } else {
       std::cout << "the response cache is off (cache.enabled = false)\n";
     }
@@ -49,9 +49,7 @@ int stats(const GlobalFlags& flags, const AdminFlags& f) {
     return kExitRuntime;
   }
   if (f.as_json) {
-    auto out = s->to_json();
-    out["enabled"] = true;
-    std::cout << json::serialize(out) << "\n";
+    std::cout << json::serialize(cache::stats_document(&*s, app->cache->options())) << "\n";
     return kExitOk;
   }
   std::printf("%-14s %8s %9s %8s %9s %8s %10s %12s %12s\n", "kind", "exact", "semantic", "misses", "hit rate",

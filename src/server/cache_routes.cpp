@@ -8,20 +8,9 @@
 
 namespace devagent::server::handlers {
 
-namespace {
-boost::json::object options_json(const cache::CacheOptions& o) {
-  boost::json::object kinds;
-  for (cache::Kind k : {cache::Kind::decomposition, cache::Kind::response, cache::Kind::analysis}) {
-    kinds[cache::to_string(k)] = boost::json::object{{"ttl_seconds", o.of(k).ttl.count() / 1000},
-                                                     {"similarity", o.of(k).similarity}};
-  }
-  return boost::json::object{{"kinds", std::move(kinds)}, {"max_bytes", o.max_bytes}};
-}
-}  // namespace
-
 awaitable<void> cache_stats(Services& services, Exchange& ex) {
   if (!services.cache) {
-    boost::json::value off = boost::json::object{{"enabled", false}, {"kinds", boost::json::object{}}};
+    boost::json::value off = cache::stats_document(nullptr, {});
     co_await ex.reply_json(200, off);
     co_return;
   }
@@ -32,10 +21,7 @@ awaitable<void> cache_stats(Services& services, Exchange& ex) {
     co_await ex.reply_error(error);
     co_return;
   }
-  auto body_object = stats->to_json();
-  body_object["enabled"] = true;
-  body_object["options"] = options_json(c.options());
-  boost::json::value body = std::move(body_object);
+  boost::json::value body = cache::stats_document(&*stats, c.options());
   co_await ex.reply_json(200, body);
 }
 
