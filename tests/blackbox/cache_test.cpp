@@ -368,5 +368,44 @@ TEST(CacheCli, WarmingFromAFileMakesTheQuestionsHitsAndStatsReportThem) {
   EXPECT_NE(missing.err.find("cannot read"), std::string::npos) << missing.err;
 }
 
+TEST(CacheCli, MatchPrintsTheServersDecisionWithTheConfiguredThreshold) {
+  ProcessOptions o;
+  auto match = [&](std::vector<std::string> args) {
+    o.args = {"cache", "match"};
+    o.args.insert(o.args.end(), args.begin(), args.end());
+    return run(devagent_binary(), o);
+  };
+  auto hit = match({"--json", "--kind", "response", "How do I reverse a list in Python?", "how can I reverse a Python list"});
+  ASSERT_EQ(hit.exit_code, 0) << hit.err;
+  auto doc = json::parse(hit.out).as_object();
+  EXPECT_TRUE(doc.at("hit").as_bool()) << hit.out;
+  EXPECT_GE(doc.at("similarity").as_double(), 0.85);
+  EXPECT_EQ(doc.at("reason").as_string(), "paraphrase");
+
+  auto miss = match({"--json", "--kind", "response", "How do I reverse a list in Python?", "How do I reverse a list in Rust?"});
+  ASSERT_EQ(miss.exit_code, 0) << miss.err;
+  auto missed = json::parse(miss.out).as_object();
+  EXPECT_FALSE(missed.at("hit").as_bool()) << miss.out;
+  EXPECT_NE(std::string(missed.at("reason").as_string()).find("languages differ"), std::string::npos) << miss.out;
+
+  // The kind's threshold comes from the configuration: a pair that differs in
+  // a soft word only ("tool") scores 0.82, under the default 0.85 ...
+  auto below = match({"--json", "Which tool formats Go code?", "What formats Go code?"});
+  ASSERT_EQ(below.exit_code, 0) << below.err;
+  auto below_doc = json::parse(below.out).as_object();
+  EXPECT_FALSE(below_doc.at("hit").as_bool()) << below.out;
+  EXPECT_LT(below_doc.at("similarity").as_double(), 0.85);
+  // ... and hits once the configured threshold is below its score.
+  o.env = {{"DEVAGENT_CACHE_RESPONSE_SIMILARITY", "0.80"}};
+  auto lowered = match({"--json", "Which tool formats Go code?", "What formats Go code?"});
+  o.env.clear();
+  ASSERT_EQ(lowered.exit_code, 0) << lowered.err;
+  EXPECT_TRUE(json::parse(lowered.out).at("hit").as_bool()) << lowered.out;
+
+  auto bad = match({"--json", "--kind", "everything", "a", "b"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("unknown cache kind"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace devagent::testing
