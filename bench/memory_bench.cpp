@@ -8,8 +8,10 @@
 // and answers --queries searches with touch off and then on (p50, p99, mean).
 // Goal (docs/benchmarks.md, "Memory"): p99 < 5 ms at 1M fragments.
 //
-//   memory_bench [--sizes=10000,100000,1000000] [--queries=1000] [--quick] [--no-recall] [--no-latency]
+//   memory_bench [--sizes=10000,100000,1000000] [--queries=1000] [--quick] [--no-recall] [--no-latency] [--bm25]
+//   (--bm25: BM25 alone, MaxScore against exhaustive scoring, on the same texts)
 #include "llm/hash_embedder.h"
+#include "index/bm25.h"
 #include "memory/entities.h"
 #include "memory/memory.h"
 #include "memory/recall_set.h"
@@ -18,6 +20,7 @@
 
 #include <boost/json.hpp>
 
+#include <time.h>
 #include <unistd.h>
 #include <algorithm>
 #include <chrono>
@@ -315,15 +318,24 @@ int run_recall(const fs::path& dir) {
 
 struct Latency {
   double p50 = 0, p95 = 0, p99 = 0, mean = 0, max = 0;
-  std::size_t hits = 0;  // total hits returned
+  double cpu_p50 = 0, cpu_p99 = 0;  // the searching thread's CPU time: what is left when the machine is busy
+  std::size_t hits = 0;             // total hits returned
 };
 
+double thread_cpu_us() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
+}
+
 Latency run_queries(memory::MemoryStore& mem, const std::vector<std::string>& queries, bool touch) {
-  std::vector<double> us;
+  std::vector<double> us, cpu;
   Latency l;
   for (const auto& q : queries) {
     auto t0 = Clock::now();
+    double c0 = thread_cpu_us();
     auto hits = mem.search(q, memory::SearchOptions{.k = 5, .user_id = "local", .touch = touch});
+    cpu.push_back(thread_cpu_us() - c0);
     us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
     if (!hits) {
       std::fprintf(stderr, "search: %s\n", hits.error().message.c_str());
@@ -334,6 +346,8 @@ Latency run_queries(memory::MemoryStore& mem, const std::vector<std::string>& qu
   l.p50 = percentile(us, 0.50);
   l.p95 = percentile(us, 0.95);
   l.p99 = percentile(us, 0.99);
+  l.cpu_p50 = percentile(cpu, 0.50);
+  l.cpu_p99 = percentile(cpu, 0.99);
   double sum = 0;
   for (double x : us) sum += x;
   l.mean = us.empty() ? 0 : sum / static_cast<double>(us.size());
@@ -373,6 +387,7 @@ int run_latency(const fs::path& dir, std::size_t n, std::size_t query_count) {
   }
 
   // The rest as rows, 5,000 to a transaction (as an import would).
+  std::fprintf(stderr, "N=%zu: bulk insert\n", n);
   auto t_bulk = Clock::now();
   const std::size_t batch = 5000;
   for (std::size_t start = via_add; start < n; start += batch) {
@@ -401,6 +416,7 @@ int run_latency(const fs::path& dir, std::size_t n, std::size_t query_count) {
   double bulk_rate = n > via_add ? static_cast<double>(n - via_add) / bulk_s : 0;
 
   // A fresh store: index build from the rows.
+  std::fprintf(stderr, "N=%zu: load\n", n);
   double rss_before = status_mib("VmRSS");
   reset_peak_rss();
   memory::MemoryStore mem(**db);
@@ -416,6 +432,7 @@ int run_latency(const fs::path& dir, std::size_t n, std::size_t query_count) {
   run_queries(mem,
               std::vector<std::string>(queries.begin(), queries.begin() + std::min<std::size_t>(50, queries.size())),
               false);  // warm-up
+  std::fprintf(stderr, "N=%zu: loaded in %.1f s, searching\n", n, load_s);
   auto cold = run_queries(mem, queries, false);
   auto touched = run_queries(mem, queries, true);
   double hwm_end = status_mib("VmHWM");
@@ -426,9 +443,9 @@ int run_latency(const fs::path& dir, std::size_t n, std::size_t query_count) {
       n, add_rate, bulk_rate, load_s, mem.indexed(), rss_after, rss_after - rss_before, std::max(hwm, hwm_end));
   for (auto [name, l] : {std::pair{"touch=false", cold}, std::pair{"touch=true", touched}}) {
     std::printf(
-        "  search %-11s p50 %8.0f us  p95 %8.0f us  p99 %8.0f us  mean %8.0f us  max %8.0f us  (%zu queries, %.1f hits "
-        "each)\n",
-        name, l.p50, l.p95, l.p99, l.mean, l.max, queries.size(),
+        "  search %-11s p50 %8.0f us  p95 %8.0f us  p99 %8.0f us  mean %8.0f us  max %8.0f us  CPU p50 %6.0f us  p99 "
+        "%6.0f us  (%zu queries, %.1f hits each)\n",
+        name, l.p50, l.p95, l.p99, l.mean, l.max, l.cpu_p50, l.cpu_p99, queries.size(),
         queries.empty() ? 0.0 : static_cast<double>(l.hits) / static_cast<double>(queries.size()));
   }
   boost::json::object j{
@@ -443,16 +460,51 @@ int run_latency(const fs::path& dir, std::size_t n, std::size_t query_count) {
       {"peak_rss_mib", std::max(hwm, hwm_end)},
       {"db_mib", static_cast<double>(fs::file_size(path)) / 1048576.0},
       {"touch_false_us",
-       {{"p50", cold.p50}, {"p95", cold.p95}, {"p99", cold.p99}, {"mean", cold.mean}, {"max", cold.max}}},
+       {{"p50", cold.p50},
+        {"p95", cold.p95},
+        {"p99", cold.p99},
+        {"mean", cold.mean},
+        {"max", cold.max},
+        {"cpu_p50", cold.cpu_p50},
+        {"cpu_p99", cold.cpu_p99}}},
       {"touch_true_us",
        {{"p50", touched.p50},
         {"p95", touched.p95},
         {"p99", touched.p99},
         {"mean", touched.mean},
-        {"max", touched.max}}}};
+        {"max", touched.max},
+        {"cpu_p50", touched.cpu_p50},
+        {"cpu_p99", touched.cpu_p99}}}};
   std::printf("%s\n", boost::json::serialize(j).c_str());
   std::fflush(stdout);
   return 0;
+}
+
+// BM25 alone on the same texts: block-max MaxScore against scoring every
+// posting (k = 50, the pool a search asks for), and whether they agree.
+int run_bm25(std::size_t n, std::size_t query_count) {
+  TextGenerator gen(n);
+  index::Bm25Index ix;
+  for (std::size_t i = 0; i < n; ++i) ix.add(i, gen.fragment());
+  TextGenerator qgen(n + 7);
+  std::vector<double> fast_us, exact_us;
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < query_count; ++i) {
+    auto q = qgen.query();
+    auto t0 = Clock::now();
+    auto fast = ix.search(q, 50);
+    fast_us.push_back(bench::micros_since(t0));
+    t0 = Clock::now();
+    auto exact = ix.search_exhaustive(q, 50);
+    exact_us.push_back(bench::micros_since(t0));
+    differ += fast.size() != exact.size() || !std::equal(fast.begin(), fast.end(), exact.begin(), [](auto& a, auto& b) {
+                return a.key == b.key && a.score == b.score;
+              });
+  }
+  std::printf("bm25 N=%zu: MaxScore p50 %.0f us p99 %.0f us; exhaustive p50 %.0f us p99 %.0f us; %zu of %zu differ\n",
+              n, percentile(fast_us, 0.5), percentile(fast_us, 0.99), percentile(exact_us, 0.5),
+              percentile(exact_us, 0.99), differ, query_count);
+  return differ ? 1 : 0;
 }
 
 }  // namespace
@@ -460,7 +512,7 @@ int run_latency(const fs::path& dir, std::size_t n, std::size_t query_count) {
 int main(int argc, char** argv) {
   std::vector<std::size_t> sizes = {10000, 100000, 1000000};
   std::size_t queries = 1000;
-  bool recall = true, latency = true;
+  bool recall = true, latency = true, bm25 = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--sizes=", 0) == 0)
@@ -473,12 +525,19 @@ int main(int argc, char** argv) {
       recall = false;
     else if (a == "--no-latency")
       latency = false;
+    else if (a == "--bm25")
+      bm25 = true;
     else {
       std::fprintf(stderr,
                    "usage: memory_bench [--sizes=10000,100000,1000000] [--queries=1000] [--quick] [--no-recall] "
-                   "[--no-latency]\n");
+                   "[--no-latency] [--bm25]\n");
       return 2;
     }
+  }
+  if (bm25) {
+    int rc = 0;
+    for (auto n : sizes) rc |= run_bm25(n, queries);
+    return rc;
   }
   char tmpl[] = "/tmp/devagent-memory-bench-XXXXXX";
   if (!::mkdtemp(tmpl)) return std::perror("mkdtemp"), 1;

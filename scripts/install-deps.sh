@@ -6,6 +6,7 @@
 #   scripts/install-deps.sh            everything: build, test and tooling
 #   DEVAGENT_DEPS=build   ...          only what compiling needs (Docker build stage)
 #   DEVAGENT_DEPS=runtime ...          only what the binary needs at run time
+#   DEVAGENT_DEPS=image   ...          what scripts/verify-image.sh needs to build the image
 set -euo pipefail
 
 build_pkgs=(
@@ -27,22 +28,30 @@ test_pkgs=(
   universal-ctags  # symbols (also needed at run time)
   cloc ripgrep     # the code-intelligence tests and benchmarks compare against them
   time             # /usr/bin/time: peak memory in the benchmarks
+  gcovr            # `make coverage`: line coverage of src/ by the tests
   json-schema-test-suite  # the official JSON Schema cases run by tests/tools/json_schema_test.cpp
   chromium         # the web UI's browser tests (tests/node/browser.test.mjs, driven by playwright-core)
   postgresql postgresql-contrib  # a throwaway server for the store's PostgreSQL tests (scripts/pg-test-server.sh)
+  clang libclang-rt-14-dev       # `make fuzz`: clang and libFuzzer (docs/security.md, "Fuzzing")
+)
+# Only scripts/verify-image.sh installs these (not `make test`): it builds
+# deploy/Dockerfile without a Docker engine, from a debootstrapped base.
+image_pkgs=(
+  buildah debootstrap debian-archive-keyring curl ca-certificates
 )
 
 case "${DEVAGENT_DEPS:-all}" in
   build) wanted=("${build_pkgs[@]}") ;;
   runtime) wanted=("${runtime_pkgs[@]}") ;;
+  image) wanted=("${image_pkgs[@]}") ;;
   all) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-  *) echo "install-deps: DEVAGENT_DEPS must be build, runtime or all" >&2; exit 2 ;;
+  *) echo "install-deps: DEVAGENT_DEPS must be build, runtime, image or all" >&2; exit 2 ;;
 esac
 
 # The web UI is built with Node.js and npm (cmake/web.cmake). Debian's own
 # packages are used only when no node/npm is installed, so a newer Node.js
 # from elsewhere is left alone.
-if [ "${DEVAGENT_DEPS:-all}" != runtime ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+if [ "${DEVAGENT_DEPS:-all}" != runtime ] && [ "${DEVAGENT_DEPS:-all}" != image ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
   wanted+=(nodejs npm)
 fi
 

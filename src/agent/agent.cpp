@@ -20,24 +20,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr const char* kDecompositionPrompt =
-    "You are devagent, an agent that answers developers' questions about code and repositories. "
-    "Gather facts with the tools: searchGitHub (find repositories or code on GitHub), analyzeRepository "
-    "(languages, structure, dependencies, symbols, git history with contributors, hotspots and change coupling), "
-    "findRelationships (imports, dependencies, dependents of a file, files that change together, dependencies "
-    "shared between repositories), searchCode and readFile (the local workspace's code). Repositories are "
-    "owner/name on GitHub or workspace repositories; \".\" is the current project. Call several tools at once "
-    "when they are independent. If the question needs no tools (a greeting, general knowledge), answer it "
-    "directly. When you have gathered enough, stop calling tools and reply with one line saying so; the "
-    "answer is written from the tool results.";
-
-constexpr const char* kResponsePrompt =
-    "You are devagent, an agent that answers developers' questions about code and repositories. Answer the "
-    "question from the tool results given with it. Lead with the answer, then the supporting detail. Cite file "
-    "paths (path:line where known) and URLs exactly as they appear in the results. Use Markdown: tables for "
-    "comparisons and breakdowns, numbered lists for rankings. Say plainly when a tool failed or a result is "
-    "incomplete. Never invent facts that are not in the results.";
-
 void add_usage(llm::Usage& total, const llm::Usage& u) {
   total.input_tokens += u.input_tokens;
   total.output_tokens += u.output_tokens;
@@ -99,7 +81,7 @@ std::string recalled_section(const Question& q) {
   return out + "\n";
 }
 
-std::vector<llm::Message> conversation(const char* system, const Question& q, std::string user) {
+std::vector<llm::Message> conversation(const std::string& system, const Question& q, std::string user) {
   std::vector<llm::Message> m;
   m.push_back(llm::Message{.role = llm::Role::system, .content = system + memory_context(q)});
   for (const auto& h : q.history) m.push_back(h);
@@ -107,13 +89,11 @@ std::vector<llm::Message> conversation(const char* system, const Question& q, st
   return m;
 }
 
-// The version of what writes answers: a change to a prompt or to the
-// composer's output is a new scope, so old entries stop matching.
+// The version of what writes answers: a change to a prompt (or another
+// variant of it) or to the composer's output is a new scope, so old entries
+// stop matching.
 constexpr const char* kComposerVersion = "composer-1";
-const std::string& prompt_version() {
-  static const std::string v = digest(std::string(kDecompositionPrompt) + '\n' + kResponsePrompt + '\n' + kComposerVersion);
-  return v;
-}
+std::string prompt_version(const Prompts& prompts) { return digest(prompts.version + '\n' + kComposerVersion); }
 
 // A plan kept by the decomposition cache; nullopt when unreadable or empty.
 std::optional<Plan> cached_plan(const std::string& payload) {
@@ -155,6 +135,7 @@ Answer replay_answer(const cache::Hit& hit, const Replay& replay, const EventSin
     done["provider"] = out.answered_by->provider;
     done["model"] = out.answered_by->model;
   }
+  if (!out.variant.empty()) done["variant"] = out.variant;
   emit(sink, EventKind::answer_done, std::move(done));
   return out;
 }
@@ -201,7 +182,7 @@ std::optional<cache::Scope> Agent::answer_scope(const Question& q, bool llm) con
     scope.model = "builtin";
   }
   scope.tools = tool_digest_;
-  scope.prompt_version = prompt_version();
+  scope.prompt_version = prompt_version(q.prompts);
   scope.repository = repos.repositories;
   scope.revision = repos.revisions;
   scope.context = context_digest(q, !llm);
@@ -215,7 +196,7 @@ cache::Scope Agent::decomposition_scope(const Question& q) const {
   const auto& route = router_.route("decomposition");
   scope.model = "decomposition:" + (route.candidates.empty() ? std::string() : route.candidates.front().label());
   scope.tools = tool_digest_;
-  scope.prompt_version = prompt_version();
+  scope.prompt_version = prompt_version(q.prompts);
   scope.context = context_digest(q, false);
   scope.semantic = q.history.empty() || !leans_on_earlier_turns(q.text);
   return scope;
@@ -244,7 +225,17 @@ asio::awaitable<std::optional<cache::Hit>> Agent::cache_lookup(const cache::Scop
   co_return std::move(*found);
 }
 
-asio::awaitable<bool> Agent::cached(const Question& q) {
+void Agent::prepare(Question& q) const {
+  if (q.prompts.version.empty()) {
+    q.prompts = options_.prompts.choose(q.context.principal);
+    q.context.variant = q.prompts.variant;
+  }
+  if (!q.features.caching) q.cache = CachePolicy{.read = false, .write = false};
+  if (!q.features.routing) q.context.single_model = true;
+}
+
+asio::awaitable<bool> Agent::cached(Question q) {
+  prepare(q);
   auto scope = co_await run_blocking([&] { return answer_scope(q, !q.offline && has_llm()); });
   if (!scope) co_return false;
   auto* c = cache_;
@@ -265,6 +256,8 @@ asio::awaitable<Answer> Agent::ask(Question q, EventSink sink, CancelToken cance
   auto started = Clock::now();
   Answer out;
   q.context.skip_builtin = true;
+  prepare(q);
+  out.variant = q.prompts.variant;
   const bool llm = !q.offline && has_llm();
   // Resolving a local repository's revision reads its index: blocking work.
   auto scope = co_await run_blocking([&] { return answer_scope(q, llm); });
@@ -273,7 +266,9 @@ asio::awaitable<Answer> Agent::ask(Question q, EventSink sink, CancelToken cance
     if (hit) {
       auto replay = parse_payload(hit->entry.payload);
       if (replay) {
-        co_return replay_answer(*hit, *replay, sink, started);
+        Answer replayed = replay_answer(*hit, *replay, sink, started);
+        replayed.variant = out.variant;
+        co_return replayed;
       }
       log::warn("cache entry unreadable, answering afresh", "id", hit->entry.id, "error", replay.error().message);
     }
@@ -312,6 +307,7 @@ asio::awaitable<Answer> Agent::ask(Question q, EventSink sink, CancelToken cance
     done["provider"] = out.answered_by->provider;
     done["model"] = out.answered_by->model;
   }
+  if (!out.variant.empty()) done["variant"] = out.variant;
   emit(sink, EventKind::answer_done, std::move(done));
   // Kept only when complete, by the engine the scope names, and not leaning
   // on local code the scope does not pin to a revision.
@@ -367,6 +363,17 @@ asio::awaitable<void> Agent::ask_offline(const Question& q, const EventSink& sin
 
 asio::awaitable<bool> Agent::decompose(const Question& q, const EventSink& sink, CancelToken cancel, Answer& out,
                                        LoopResult& result) {
+  if (!q.features.function_calling) {
+    // Function calling is off for this request: the builtin planner picks
+    // the tools; the model only writes the answer.
+    result.plan = plan_builtin(q.text, planner_);
+    auto data = to_json(result.plan);
+    data["planner"] = "builtin";
+    emit(sink, EventKind::plan, std::move(data));
+    result.results = co_await orchestrator_.run(result.plan, sink, cancel);
+    result.steps = 0;
+    co_return true;
+  }
   std::optional<cache::Scope> scope;
   if (cache_ && cache_->options().enabled && !q.statement) scope = decomposition_scope(q);
   if (scope && q.cache.read) {
@@ -385,7 +392,7 @@ asio::awaitable<bool> Agent::decompose(const Question& q, const EventSink& sink,
       co_return true;
     }
   }
-  auto loop = co_await run_tool_loop(router_, tools_, orchestrator_, conversation(kDecompositionPrompt, q, q.text),
+  auto loop = co_await run_tool_loop(router_, tools_, orchestrator_, conversation(q.prompts.decomposition, q, q.text),
                                      sink, q.context, cancel, LoopOptions{.max_steps = options_.max_steps});
   if (!loop) {
     if (loop.error().kind == llm::ErrorKind::cancelled) {
@@ -428,7 +435,7 @@ asio::awaitable<bool> Agent::ask_llm(const Question& q, const EventSink& sink, C
     co_return true;
   }
 
-  if (out.results.empty()) {
+  if (out.results.empty() && q.features.function_calling) {
     // The model answered without tools: its reply is the answer, already
     // streamed as it was written (unless the provider sent no text deltas).
     out.answered_by = loop->candidate;
@@ -446,10 +453,13 @@ asio::awaitable<bool> Agent::ask_llm(const Question& q, const EventSink& sink, C
     emit(sink, EventKind::token, json::object{{"text", "\n\n"}});
   }
 
-  std::string user = q.text + "\n\nResults of the tools devagent ran for this question:\n\n" +
-                     results_for_model(out.results, options_.context_tokens);
+  std::string user = q.text;
+  if (!out.results.empty()) {
+    user += "\n\nResults of the tools devagent ran for this question:\n\n" +
+            results_for_model(out.results, options_.context_tokens);
+  }
   llm::ChatRequest request;
-  request.messages = conversation(kResponsePrompt, q, std::move(user));
+  request.messages = conversation(q.prompts.response, q, std::move(user));
   std::string* text = &out.text;
   llm::DeltaSink deltas = [sink, text](const llm::Delta& d) {
     if (d.kind != llm::Delta::Kind::text || d.text.empty()) return;

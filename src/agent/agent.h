@@ -20,7 +20,9 @@
 #include "agent/orchestrator.h"
 #include "agent/plan.h"
 #include "agent/planner.h"
+#include "agent/prompts.h"
 #include "agent/tool_loop.h"
+#include "core/features.h"
 #include "llm/router.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -39,6 +41,8 @@ struct AgentOptions {
   int max_steps = 6;
   OrchestratorOptions orchestrator;
   std::size_t context_tokens = 8000;
+  PromptSet prompts;  // the built-in templates unless loaded from config
+  // Everything but the prompts (PromptSet::load can fail: the caller says why).
   static AgentOptions from(const config::Config& config);
 };
 
@@ -61,6 +65,10 @@ struct Question {
   llm::CallContext context;
   bool offline = false;               // use the builtin planner and composer even with an LLM configured
   CachePolicy cache;                  // whether the response cache may serve and keep this answer
+  features::Enabled features;         // what this request may use (features.*), decided by the caller
+  // The prompt templates of this run; when empty, the agent picks them for
+  // context.principal from its PromptSet (and sets context.variant).
+  Prompts prompts;
 };
 
 struct Answer {
@@ -75,6 +83,7 @@ struct Answer {
   std::string error_kind;             // its kind: "upstream", "budget_exceeded", "cancelled"
   bool cancelled = false;
   std::optional<CacheInfo> cached;    // set when the answer was replayed from the response cache
+  std::string variant;                // the prompt A/B variant of the run ("" without a split)
 };
 
 class Agent {
@@ -91,10 +100,12 @@ class Agent {
   // cache must outlive the agent; revision resolves local repositories.
   void use_cache(cache::ResponseCache* cache, RevisionResolver revision);
   // Whether the response cache would serve q now (counts nothing).
-  boost::asio::awaitable<bool> cached(const Question& q);
+  boost::asio::awaitable<bool> cached(Question q);
   const tools::ToolRegistry& tools() const { return tools_; }
 
  private:
+  // Fills q.prompts (and context.variant) and applies q.features.
+  void prepare(Question& q) const;
   boost::asio::awaitable<void> ask_offline(const Question& q, const EventSink& sink, CancelToken cancel, Answer& out);
   boost::asio::awaitable<bool> ask_llm(const Question& q, const EventSink& sink, CancelToken cancel, Answer& out);
   // The plan and results for ask_llm: from the decomposition cache, or by

@@ -114,7 +114,15 @@ bool App::open_agent(int& exit_code, bool use_cache) {
   tools = std::make_unique<tools::ToolRegistry>(tools::make_default_tools(*code, github.get()));
   agent::PlannerContext planner;
   for (const auto& r : code->workspace().repositories()) planner.workspace_repositories.push_back(r.name);
-  agent = std::make_unique<agent::Agent>(agent::AgentOptions::from(config), *tools, *router, std::move(planner));
+  auto agent_options = agent::AgentOptions::from(config);
+  auto prompts = agent::PromptSet::load(config);
+  if (!prompts) {
+    print_error(prompts.error().message);
+    exit_code = kExitUsage;
+    return false;
+  }
+  agent_options.prompts = std::move(*prompts);
+  agent = std::make_unique<agent::Agent>(std::move(agent_options), *tools, *router, std::move(planner));
   if (!use_cache) return true;
   if (!open_cache(exit_code)) return false;
   if (cache) {

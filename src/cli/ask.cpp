@@ -1,6 +1,7 @@
 // devagent ask: stream an answer to stdout as it arrives.
 #include "cli/app.h"
 #include "cli/common.h"
+#include "core/features.h"
 #include "core/log.h"
 #include "http/client.h"
 #include "llm/providers.h"
@@ -134,6 +135,7 @@ json::object answer_json(const agent::Answer& a) {
   if (a.answered_by) out["model"] = a.answered_by->label();
   if (a.error) out["error"] = *a.error;
   if (a.cached) out["cached"] = a.cached->to_json();
+  if (!a.variant.empty()) out["variant"] = a.variant;
   return out;
 }
 
@@ -150,6 +152,7 @@ int ask_agent(App& app, const AskFlags& a) {
   if (!a.json) sink = [&printer](const agent::Event& e) { printer(e); };
   agent::Question q{.text = a.question, .context = {.request_id = "cli", .principal = cli_principal()},
                     .offline = a.offline};
+  q.features = features::FeatureFlags::from(app.config).resolve(q.context.principal);
   if (a.no_cache) q.cache.read = false;
   std::optional<agent::Answer> answer;
   asio::co_spawn(ioc, app.agent->ask(std::move(q), sink, cancel.token()),

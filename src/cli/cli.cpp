@@ -62,6 +62,7 @@ int run(int argc, char** argv) {
   add_providers(app, flags, exit_code);
   add_usage(app, flags, exit_code);
   add_memory(app, flags, exit_code);
+  add_keys(app, flags, exit_code);
   add_cache(app, flags, exit_code);
   add_code_commands(app, flags, exit_code);
 

@@ -46,6 +46,7 @@ void add_plan(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void add_providers(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void add_usage(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void add_memory(CLI::App& app, const GlobalFlags& flags, int& exit_code);
+void add_keys(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void add_cache(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void add_code_commands(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 

@@ -3,6 +3,7 @@
 #include "cli/app.h"
 #include "cli/common.h"
 #include "core/blocking.h"
+#include "core/features.h"
 #include "core/log.h"
 #include "memory/conversations.h"
 #include "core/metrics.h"
@@ -17,6 +18,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <iostream>
 
@@ -94,18 +96,24 @@ int serve(const GlobalFlags& flags) {
                             .agent = app->agent.get(),
                             .memory = app->memory.get(),
                             .cache = app->cache.get()};
+  const auto flags_config = features::FeatureFlags::from(cfg);
+  services.features = &flags_config;
+  log::info("feature flags", "flags", boost::json::serialize(flags_config.describe()));
   server::Server srv(server::ServerOptions::from(cfg), services);
   auto port = srv.listen();
   if (!port) {
     print_error(port.error().message);
-    return kExitRuntime;
+    return port.error().kind == ErrorKind::config ? kExitUsage : kExitRuntime;
   }
   auto opts = server::ServerOptions::from(cfg);
   std::string host = opts.host.find(':') != std::string::npos ? "[" + opts.host + "]" : opts.host;
-  std::string url = "http://" + host + ":" + std::to_string(*port);
+  std::string url = (opts.tls() ? "https://" : "http://") + host + ":" + std::to_string(*port);
   log::info("devagent listening", "url", url, "version", kVersion, "schema_version", version ? *version : 0,
             "store", cfg.str("store.driver"));
   std::cout << "devagent " << kVersion << " listening on " << url << std::endl;
+  if (auto redirect = srv.redirect_port()) {
+    std::cout << "devagent redirecting http://" << host << ":" << redirect << " to " << url << std::endl;
+  }
   if (app->cache) {
     asio::co_spawn(asio::make_strand(srv.executor()), maintain_cache(*app, srv.shutdown_token()), asio::detached);
   }

@@ -2,6 +2,7 @@
 #include "cli/common.h"
 #include "llm/prices.h"
 #include "llm/usage_log.h"
+#include "memory/conversations.h"
 #include "store/store.h"
 
 #include <boost/json.hpp>
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 namespace devagent::cli {
 namespace {
@@ -31,7 +33,8 @@ std::string utc_time(std::int64_t ms) {
   return buf;
 }
 
-void print_table(const llm::UsageQuery& q, const llm::UsageReport& report) {
+void print_table(const llm::UsageQuery& q, const llm::UsageReport& report,
+                 const std::vector<memory::VariantFeedback>* feedback) {
   std::string range = "all time";
   if (q.since_ms || q.until_ms) {
     range = "from " + (q.since_ms ? utc_time(*q.since_ms) : std::string("the start")) + " to " +
@@ -54,8 +57,20 @@ void print_table(const llm::UsageQuery& q, const llm::UsageReport& report) {
   std::string key_header = q.by.empty() ? "" : q.by;
   for (auto& c : key_header) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   std::vector<Row> rows{{key_header, "CALLS", "INPUT", "CACHED", "OUTPUT", "ERRORS", "FALLBACKS", "COST"}};
-  for (const auto& g : report.groups) rows.push_back(cells(g.key.empty() ? "(none)" : g.key, g.totals));
+  if (feedback) rows[0].insert(rows[0].end(), {"ANSWERS", "UP", "DOWN"});
+  for (const auto& g : report.groups) {
+    rows.push_back(cells(g.key.empty() ? "(none)" : g.key, g.totals));
+    if (feedback) {
+      auto f = memory::feedback_of(*feedback, g.key);
+      rows.back().insert(rows.back().end(), {std::to_string(f.answers), std::to_string(f.up), std::to_string(f.down)});
+    }
+  }
   rows.push_back(cells("TOTAL", report.totals));
+  if (feedback) {
+    memory::VariantFeedback all;
+    for (const auto& f : *feedback) all.answers += f.answers, all.up += f.up, all.down += f.down;
+    rows.back().insert(rows.back().end(), {std::to_string(all.answers), std::to_string(all.up), std::to_string(all.down)});
+  }
 
   std::vector<std::size_t> width(rows[0].size(), 0);
   for (const auto& r : rows) {
@@ -96,10 +111,23 @@ int usage_cmd(const GlobalFlags& flags, const UsageFlags& usage) {
     return report.error().kind == ErrorKind::invalid_argument ? kExitUsage : kExitRuntime;
   }
 
+  // By variant: each prompt variant's answers and ratings beside its tokens and cost.
+  std::optional<std::vector<memory::VariantFeedback>> feedback;
+  if (query->by == "variant") {
+    memory::Conversations conversations(**db);
+    auto found = conversations.feedback_by_variant(query->since_ms.value_or(0), query->until_ms.value_or(INT64_MAX));
+    if (!found) {
+      print_error("cannot read feedback: " + found.error().message);
+      return kExitRuntime;
+    }
+    feedback = std::move(*found);
+    memory::add_variants(*report, *feedback);
+  }
   if (usage.as_json) {
-    std::cout << boost::json::serialize(llm::to_json(*report)) << "\n";
+    auto doc = feedback ? memory::to_json(*report, *feedback) : llm::to_json(*report);
+    std::cout << boost::json::serialize(doc) << "\n";
   } else {
-    print_table(*query, *report);
+    print_table(*query, *report, feedback ? &*feedback : nullptr);
   }
   return kExitOk;
 }
@@ -113,7 +141,7 @@ void add_usage(CLI::App& app, const GlobalFlags& flags, int& exit_code) {
   cmd->add_option("--since", usage.query.since,
                   "Start, inclusive: a UTC date (2026-11-26), a time (2026-11-26T10:00:00Z) or an age (24h, 7d)");
   cmd->add_option("--until", usage.query.until, "End, exclusive; same forms as --since");
-  cmd->add_option("--by", usage.query.by, "Group by day, provider, model, user, task, outcome or variant");
+  cmd->add_option("--by", usage.query.by, "Group by day, provider, model, user, task, outcome or variant (with answers and feedback per variant)");
   cmd->add_option("--user", usage.query.user, "Only this principal (API key id or user)");
   cmd->callback([&flags, &exit_code] { exit_code = usage_cmd(flags, usage); });
 }

@@ -3,6 +3,8 @@
 // coroutine resumes on its own executor when it is done.
 #pragma once
 
+#include "core/log_context.h"
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -18,12 +20,17 @@ boost::asio::thread_pool& blocking_pool();
 // co_await run_blocking([&] { return db.query(...); });
 // References captured by the function stay valid: the caller is suspended
 // until it returns. Exceptions propagate to the caller.
+// The caller's log request id (core/log_context.h) is in scope while f runs.
 template <class F>
 boost::asio::awaitable<std::invoke_result_t<F&>> run_blocking(F f) {
   using R = std::invoke_result_t<F&>;
-  co_return co_await boost::asio::co_spawn(
-      blocking_pool(), [fn = std::move(f)]() mutable -> boost::asio::awaitable<R> { co_return fn(); },
-      boost::asio::use_awaitable);
+  // Named before the co_await: GCC 12 destroys a lambda temporary with a
+  // non-trivial capture twice when it is built inside the co_await expression.
+  auto work = [fn = std::move(f), id = log::current_request_id()]() mutable -> boost::asio::awaitable<R> {
+    log::RequestScope scope(std::move(id));
+    co_return fn();
+  };
+  co_return co_await boost::asio::co_spawn(blocking_pool(), std::move(work), boost::asio::use_awaitable);
 }
 
 }  // namespace devagent

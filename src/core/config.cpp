@@ -484,7 +484,7 @@ Result<Config> Config::load(const LoadOptions& options) {
   for (const auto& [var, value] : env) {
     if (var.rfind("DEVAGENT_", 0) != 0) continue;
     bool is_alias = std::any_of(env_aliases().begin(), env_aliases().end(),
-                                [&](const EnvAlias& a) { return a.variable == var; });
+                                [&var = var](const EnvAlias& a) { return a.variable == var; });
     if (var == "DEVAGENT_CONFIG" || is_alias) continue;
     auto key = key_for_variable(var);
     if (!key) return make_error(ErrorKind::config, "environment " + var + ": unknown configuration variable");

@@ -2,6 +2,7 @@
 // and meaning. config/devagent.example.toml documents the same keys for
 // users; a test checks that the two agree.
 #include "core/config.h"
+#include "core/features.h"
 
 namespace devagent::config {
 namespace {
@@ -53,6 +54,39 @@ std::string check_provider_type(std::string_view v) {
   return "must be one of openai, anthropic, ollama, builtin, got '" + std::string(v) + "'";
 }
 
+// "on", "off" or "N%" (features.*).
+std::string check_rollout(std::string_view v) {
+  return features::parse_rollout(v) ? "" : "must be on, off or a percentage like 25%, got '" + std::string(v) + "'";
+}
+
+// "v1" or "v1=50,v2=50" (prompts.*); the versions are checked against the
+// templates when the agent loads them.
+std::string check_prompt_split(std::string_view v) {
+  if (v.empty()) return "must name a version like v1";
+  int total = 0;
+  bool split = v.find('=') != std::string_view::npos;
+  std::size_t start = 0;
+  while (start <= v.size()) {
+    auto comma = v.find(',', start);
+    if (comma == std::string_view::npos) comma = v.size();
+    auto item = v.substr(start, comma - start);
+    auto eq = item.find('=');
+    if (item.empty() || (split && (eq == std::string_view::npos || eq == 0))) {
+      return "expected a version like v1, or version=weight items like v1=50,v2=50; got '" + std::string(v) + "'";
+    }
+    if (split) {
+      auto weight = item.substr(eq + 1);
+      if (weight.empty() || weight.size() > 3 || weight.find_first_not_of("0123456789") != std::string_view::npos) {
+        return "a weight is a whole number from 0 to 100, got '" + std::string(weight) + "'";
+      }
+      total += std::stoi(std::string(weight));
+    }
+    start = comma + 1;
+  }
+  if (split && total != 100) return "the weights must add up to 100, not " + std::to_string(total);
+  return "";
+}
+
 constexpr std::int64_t kMiB = 1024 * 1024;
 
 }  // namespace
@@ -97,6 +131,40 @@ const std::vector<KeySpec>& schema() {
        .max = 86'400'000},
       {.name = "server.ws_max_runs", .type = Type::integer, .default_value = "16",
        .help = "Unfinished chat runs one WebSocket may have at once", .min = 1, .max = 1000},
+      // TLS, security headers and CORS (docs/security.md)
+      {.name = "server.tls_cert", .default_value = "",
+       .help = "PEM certificate chain; with tls_key the server speaks HTTPS (reloaded on SIGHUP)"},
+      {.name = "server.tls_key", .default_value = "", .help = "PEM private key of tls_cert"},
+      {.name = "server.tls_min_version", .default_value = "1.2", .help = "Oldest TLS version accepted",
+       .choices = {"1.2", "1.3"}},
+      {.name = "server.redirect_http_port", .type = Type::integer, .default_value = "-1",
+       .help = "A plain-HTTP port answering 308 to the https URL; -1: none, 0: a free port", .min = -1,
+       .max = 65535},
+      {.name = "server.cors_origins", .type = Type::list, .default_value = "",
+       .help = "Origins allowed to call the API from a browser (https://app.example.com); \"*\": any, without "
+               "credentials"},
+      {.name = "server.cors_credentials", .type = Type::boolean, .default_value = "false",
+       .help = "Send Access-Control-Allow-Credentials to the listed origins (never with \"*\")"},
+      {.name = "server.cors_max_age", .type = Type::duration, .default_value = "10m",
+       .help = "How long a browser may cache a preflight answer", .min = 0, .max = 86'400'000},
+
+      // [auth] API keys and request limits (docs/security.md)
+      {.name = "auth.rpm", .type = Type::integer, .default_value = "600",
+       .help = "Requests per minute per API key unless the key has its own; 0: no limit", .min = 0,
+       .max = 1'000'000'000},
+      {.name = "auth.streams", .type = Type::integer, .default_value = "8",
+       .help = "Concurrent streams (SSE, WebSocket, streaming OpenAI) per API key unless the key has its own; 0: no "
+               "limit",
+       .min = 0, .max = 1'000'000},
+      {.name = "auth.ip_rpm", .type = Type::integer, .default_value = "600",
+       .help = "Requests per minute per client address on the open routes when keys exist; 0: no limit", .min = 0,
+       .max = 1'000'000'000},
+      {.name = "auth.open_routes", .type = Type::list, .default_value = "/,/assets/{*rest},/healthz,/readyz",
+       .help = "Route patterns that need no API key (limited per client address instead)"},
+      {.name = "auth.stream_lease", .type = Type::duration, .default_value = "60s",
+       .help = "A stream's slot expires this long after its last renewal (renewed every third of it), so a "
+               "crashed instance frees its streams",
+       .min = 3'000, .max = 3'600'000},
 
       // [store]
       {.name = "store.driver", .default_value = "sqlite", .help = "Storage backend",
@@ -243,6 +311,28 @@ const std::vector<KeySpec>& schema() {
        .check = check_unit},
       {.name = "cache.analysis.ttl", .type = Type::duration, .default_value = "3d",
        .help = "How long a cached repository analysis lives", .min = 1000, .max = 365LL * 86'400'000},
+
+      // [features] gradual roll-out: on, off or a percentage of API keys
+      // (docs/rollout.md)
+      {.name = "features.streaming", .default_value = "on",
+       .help = "Streamed answers (SSE, WebSocket, stream:true); off: one JSON document", .check = check_rollout},
+      {.name = "features.function_calling", .default_value = "on",
+       .help = "The model picks tools by function calling; off: the builtin planner picks them", .check = check_rollout},
+      {.name = "features.memory", .default_value = "on",
+       .help = "Recall from and remembering into conversation memory", .check = check_rollout},
+      {.name = "features.routing", .default_value = "on",
+       .help = "Routes per task and fallback between models; off: the response route's first model only",
+       .check = check_rollout},
+      {.name = "features.caching", .default_value = "on",
+       .help = "The response cache serves and keeps answers", .check = check_rollout},
+
+      // [prompts] versioned templates (config/prompts/README.md)
+      {.name = "prompts.dir", .default_value = "",
+       .help = "A folder of <template>/<version>.md files adding to or replacing the built-in templates"},
+      {.name = "prompts.decomposition", .default_value = "v1",
+       .help = "Version of the tool-picking prompt, or an A/B split like v1=50,v2=50", .check = check_prompt_split},
+      {.name = "prompts.response", .default_value = "v1",
+       .help = "Version of the answer-writing prompt, or an A/B split like v1=50,v2=50", .check = check_prompt_split},
 
       {.name = "agent.max_steps", .type = Type::integer, .default_value = "6",
        .help = "Rounds of tool calls a model may make before it must answer", .min = 1, .max = 50},

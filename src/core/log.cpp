@@ -1,17 +1,21 @@
 #include "core/log.h"
 
+#include "core/log_context.h"
+
 #include <boost/json/serialize.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <ctime>
 #include <mutex>
+#include <utility>
 #include <unistd.h>
 
 namespace devagent::log {
 namespace {
 
 std::atomic<Level> g_level{Level::info};
+thread_local std::string t_request_id;  // log_context.h
 std::atomic<Format> g_format{Format::json};
 std::mutex g_sink_mutex;
 std::function<void(std::string_view)> g_sink;
@@ -57,7 +61,22 @@ void emit(std::string line) {
   }
 }
 
+// The request id in scope, unless the line carries its own.
+std::string_view scoped_request_id(const Field* fields, std::size_t count) {
+  if (t_request_id.empty()) return {};
+  for (std::size_t i = 0; i < count; ++i) {
+    if (fields[i].key == "request_id") return {};
+  }
+  return t_request_id;
+}
+
 }  // namespace
+
+const std::string& current_request_id() { return t_request_id; }
+
+RequestScope::RequestScope(std::string id) : previous_(std::exchange(t_request_id, std::move(id))) {}
+
+RequestScope::~RequestScope() { t_request_id = std::move(previous_); }
 
 Level parse_level(std::string_view name) {
   if (name == "trace") return Level::trace;
@@ -84,6 +103,7 @@ void write_fields(Level level, std::string_view msg, const Field* fields, std::s
     o["time"] = timestamp();
     o["level"] = level_name(level);
     o["msg"] = msg;
+    if (auto id = scoped_request_id(fields, count); !id.empty()) o["request_id"] = id;
     for (std::size_t i = 0; i < count; ++i) o[fields[i].key] = fields[i].value;
     emit(boost::json::serialize(o));
     return;
@@ -100,6 +120,10 @@ void write_fields(Level level, std::string_view msg, const Field* fields, std::s
     }
   };
   append_clean(msg);
+  if (auto id = scoped_request_id(fields, count); !id.empty()) {
+    line += " request_id=";
+    append_clean(id);
+  }
   for (std::size_t i = 0; i < count; ++i) {
     const auto& f = fields[i];
     line += " ";

@@ -183,19 +183,19 @@ std::string Registry::expose() const {
   std::ostringstream os;
   for (const auto& [name, fam] : counters_) {
     header(os, name, fam->help(), "counter");
-    fam->for_each([&](const std::vector<std::string>& values, const Counter& c) {
+    fam->for_each([&, &name = name, &fam = fam](const std::vector<std::string>& values, const Counter& c) {
       os << name << label_set(fam->label_names(), values) << " " << format_number(c.value()) << "\n";
     });
   }
   for (const auto& [name, fam] : gauges_) {
     header(os, name, fam->help(), "gauge");
-    fam->for_each([&](const std::vector<std::string>& values, const Gauge& g) {
+    fam->for_each([&, &name = name, &fam = fam](const std::vector<std::string>& values, const Gauge& g) {
       os << name << label_set(fam->label_names(), values) << " " << format_number(g.value()) << "\n";
     });
   }
   for (const auto& [name, fam] : histograms_) {
     header(os, name, fam->help(), "histogram");
-    fam->for_each([&](const std::vector<std::string>& values, const Histogram& h) {
+    fam->for_each([&, &name = name, &fam = fam](const std::vector<std::string>& values, const Histogram& h) {
       auto counts = h.cumulative_counts();
       const auto& bounds = h.bounds();
       for (size_t i = 0; i < bounds.size(); ++i) {

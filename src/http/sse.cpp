@@ -44,9 +44,18 @@ std::string encode_sse_comment(std::string_view text) {
 }
 
 Result<> SseParser::feed(std::string_view bytes, const Callback& fn) {
-  if (!started_ && !bytes.empty()) {
-    // A UTF-8 byte order mark at the very start is ignored.
-    if (bytes.substr(0, 3) == "\xEF\xBB\xBF") bytes.remove_prefix(3);
+  if (!started_) {
+    // A UTF-8 byte order mark at the very start is ignored, also when the
+    // first reads cut it in pieces.
+    constexpr std::string_view kBom = "\xEF\xBB\xBF";
+    while (!bytes.empty() && bom_matched_ < kBom.size() && bytes[0] == kBom[bom_matched_]) {
+      ++bom_matched_;
+      bytes.remove_prefix(1);
+    }
+    if (bom_matched_ < kBom.size()) {
+      if (bytes.empty()) return {};  // still maybe a BOM: wait for the next bytes
+      pending_.append(kBom.substr(0, bom_matched_));  // not a BOM: those bytes are text
+    }
     started_ = true;
   }
   size_t i = 0;

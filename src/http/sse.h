@@ -47,6 +47,7 @@ class SseParser {
   std::string pending_;  // bytes of an unfinished line
   bool skip_lf_ = false;  // the previous chunk ended in CR
   bool started_ = false;  // BOM check done
+  std::size_t bom_matched_ = 0;  // leading bytes that matched the BOM so far
   SseEvent current_;
   bool has_data_ = false;
   std::string last_id_;

@@ -11,7 +11,9 @@
 #include <hnswlib/hnswlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
+#include <thread>
 
 namespace devagent::index {
 
@@ -31,13 +33,39 @@ bool AnnIndex::add(std::uint64_t key, std::span<const float> vector) {
   if (graph_->cur_element_count >= graph_->max_elements_) graph_->resizeIndex(graph_->max_elements_ * 2);
   auto node = next_node_++;
   graph_->addPoint(vector.data(), node);
+  link_locked(key, node);
+  return true;
+}
+
+bool AnnIndex::add_all(std::span<const std::uint64_t> keys, std::span<const float> vectors, std::size_t threads) {
+  const std::size_t dim = options_.dimension;
+  if (vectors.size() != keys.size() * dim) return false;
+  if (keys.empty()) return true;
+  std::unique_lock lock(mutex_);
+  std::size_t needed = graph_->cur_element_count + keys.size();
+  if (needed > graph_->max_elements_) graph_->resizeIndex(std::max(needed, graph_->max_elements_ * 2));
+  const std::uint64_t first = next_node_;
+  next_node_ += keys.size();
+  std::atomic<std::size_t> next{0};
+  auto insert = [&] {
+    for (std::size_t i = next++; i < keys.size(); i = next++) graph_->addPoint(vectors.data() + i * dim, first + i);
+  };
+  threads = std::clamp<std::size_t>(threads, 1, keys.size() / 1000 + 1);  // a thread per 1,000 vectors at most
+  std::vector<std::jthread> helpers;
+  for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(insert);
+  insert();
+  helpers.clear();  // joins
+  for (std::size_t i = 0; i < keys.size(); ++i) link_locked(keys[i], first + i);
+  return true;
+}
+
+void AnnIndex::link_locked(std::uint64_t key, std::uint64_t node) {
   if (auto it = node_of_.find(key); it != node_of_.end()) {
     key_of_.erase(it->second);
     ++dead_;
   }
   node_of_[key] = node;
   key_of_[node] = key;
-  return true;
 }
 
 bool AnnIndex::remove(std::uint64_t key) {
@@ -83,14 +111,26 @@ std::vector<AnnHit> AnnIndex::search(std::span<const float> query, std::size_t k
 std::optional<float> AnnIndex::similarity(std::uint64_t key, std::span<const float> query) const {
   if (query.size() != options_.dimension) return std::nullopt;
   std::shared_lock lock(mutex_);
+  return similarity_locked(key, query);
+}
+
+std::vector<std::optional<float>> AnnIndex::similarities(std::span<const std::uint64_t> keys,
+                                                         std::span<const float> query) const {
+  std::vector<std::optional<float>> out(keys.size());
+  if (query.size() != options_.dimension) return out;
+  std::shared_lock lock(mutex_);
+  for (std::size_t i = 0; i < keys.size(); ++i) out[i] = similarity_locked(keys[i], query);
+  return out;
+}
+
+std::optional<float> AnnIndex::similarity_locked(std::uint64_t key, std::span<const float> query) const {
   auto node = node_of_.find(key);
   if (node == node_of_.end()) return std::nullopt;
   auto it = graph_->label_lookup_.find(node->second);
   if (it == graph_->label_lookup_.end()) return std::nullopt;
-  const auto* data = reinterpret_cast<const float*>(graph_->getDataByInternalId(it->second));
-  float dot = 0;
-  for (std::size_t i = 0; i < query.size(); ++i) dot += data[i] * query[i];
-  return dot;
+  // hnswlib's own (SIMD) inner-product distance: 1 - dot.
+  const void* data = graph_->getDataByInternalId(it->second);
+  return 1.0f - space_->get_dist_func()(query.data(), data, space_->get_dist_func_param());
 }
 
 std::size_t AnnIndex::size() const {

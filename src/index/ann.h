@@ -50,12 +50,20 @@ class AnnIndex {
   // Adds or replaces the vector of key. vector.size() must be dimension();
   // other sizes are ignored (returns false).
   bool add(std::uint64_t key, std::span<const float> vector);
+  // Adds or replaces many keys at once: vectors holds keys.size() vectors of
+  // dimension() floats, back to back (false, and nothing added, when it does
+  // not). The graph is built from `threads` threads (hnswlib inserts
+  // concurrently), so building a large index at start-up scales with cores.
+  bool add_all(std::span<const std::uint64_t> keys, std::span<const float> vectors, std::size_t threads);
   // false when the key is not present.
   bool remove(std::uint64_t key);
   // The k most similar live keys, most similar first.
   std::vector<AnnHit> search(std::span<const float> query, std::size_t k) const;
   // Cosine similarity of query with the vector of key; nullopt when absent.
   std::optional<float> similarity(std::uint64_t key, std::span<const float> query) const;
+  // The same for many keys under one lock: out[i] is keys[i]'s.
+  std::vector<std::optional<float>> similarities(std::span<const std::uint64_t> keys,
+                                                 std::span<const float> query) const;
   std::size_t size() const;  // live keys
   std::size_t dimension() const { return options_.dimension; }
 
@@ -68,6 +76,8 @@ class AnnIndex {
   std::unordered_map<std::uint64_t, std::uint64_t> key_of_;   // live graph label -> key
   std::uint64_t next_node_ = 0;
   std::size_t dead_ = 0;  // nodes of removed or replaced keys
+  void link_locked(std::uint64_t key, std::uint64_t node);
+  std::optional<float> similarity_locked(std::uint64_t key, std::span<const float> query) const;
 };
 
 }  // namespace devagent::index

@@ -30,25 +30,47 @@ class Bm25Index {
   // Adds or replaces the document of key.
   void add(std::uint64_t key, std::string_view text);
   bool remove(std::uint64_t key);
-  // The k best-scoring documents, best first; documents sharing no term are
-  // not returned. Terms in more than 5% of the documents (and at least 1,000)
-  // say little and would cost a pass over a long postings list: they are
-  // skipped while the query has a rarer term.
+  // The k best-scoring documents over every term of the query, best first
+  // (equal scores: the smaller key first); documents sharing no term are not
+  // returned. Exactly the result of search_exhaustive, found by block-max
+  // MaxScore: postings are ordered by document and every block of 64 knows
+  // its largest term frequency and shortest document, so documents and
+  // blocks that cannot reach the k-th best score so far are skipped unscored.
   std::vector<Bm25Hit> search(std::string_view query, std::size_t k) const;
+  // The same, scoring every posting of every query term: the reference that
+  // search() is tested against.
+  std::vector<Bm25Hit> search_exhaustive(std::string_view query, std::size_t k) const;
   std::size_t size() const;
 
  private:
+  // Documents are numbered in the order they are added (a replaced document
+  // gets a new number), so appending keeps every postings list sorted.
   struct Posting {
-    std::uint64_t key;
+    std::uint32_t doc;
     std::uint32_t tf;
     std::uint32_t length;  // the document's, kept here so scoring touches one array
   };
+  struct BlockMax {
+    std::uint32_t tf;      // the largest term frequency in the block
+    std::uint32_t length;  // the shortest document in the block
+  };
+  struct Postings {
+    std::vector<Posting> list;
+    std::vector<BlockMax> blocks;  // one per 64 postings
+  };
+  struct Document {
+    std::uint32_t doc = 0;
+    std::uint32_t length = 0;
+    std::vector<std::string> terms;  // distinct, for removal
+  };
+  struct Cursor;
+  std::vector<Cursor> cursors(std::string_view query) const;  // the query's lists; lock held
   void remove_locked(std::uint64_t key);
 
   mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, std::vector<Posting>> postings_;
-  std::unordered_map<std::uint64_t, std::vector<std::string>> doc_terms_;  // distinct terms, for removal
-  std::unordered_map<std::uint64_t, std::uint32_t> doc_length_;
+  std::unordered_map<std::string, Postings> postings_;
+  std::unordered_map<std::uint64_t, Document> documents_;
+  std::vector<std::uint64_t> key_of_doc_;  // every number ever given out
   std::uint64_t total_length_ = 0;
 };
 

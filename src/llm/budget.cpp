@@ -1,12 +1,16 @@
 #include "llm/budget.h"
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "llm/prices.h"
 #include "store/store.h"
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -118,6 +122,79 @@ devagent::Error refusal(const BudgetLimits& limits, const BudgetGuard::Standing&
                                     cost, format_dollars, today));
 }
 
+// Today's spend against the limits, per principal, for the "budget near its
+// limit" alert: llm_budget_used_ratio{principal, limit} (limit: tokens or
+// cost) is used / limit, published whenever a reservation settles or is
+// refused. A collector zeroes the gauges when the UTC day changes, so
+// yesterday's spend does not keep the alert firing.
+class BudgetMetrics {
+ public:
+  static BudgetMetrics& get() {
+    static BudgetMetrics m;
+    return m;
+  }
+
+  // The limits a principal's last reservation ran under (an API key may
+  // have its own); settling publishes against them.
+  void remember(const std::string& principal, const BudgetLimits& limits) {
+    std::lock_guard lock(mutex_);
+    limits_[principal] = limits;
+  }
+
+  // Publishes s against the remembered limits, or `fallback` when there are none.
+  void publish(const std::string& principal, const std::string& day, const BudgetLimits& fallback,
+               const BudgetGuard::Standing& s) {
+    std::lock_guard lock(mutex_);
+    if (day != day_) forget_day(day);
+    principals_.insert(principal);
+    auto known = limits_.find(principal);
+    const BudgetLimits& limits = known == limits_.end() ? fallback : known->second;
+    if (limits.daily_tokens > 0) {
+      ratio_.labels({principal, "tokens"})
+          .set(static_cast<double>(s.tokens_used) / static_cast<double>(limits.daily_tokens));
+    }
+    if (limits.daily_cost_nanos > 0) {
+      ratio_.labels({principal, "cost"})
+          .set(static_cast<double>(s.cost_used_nanos) / static_cast<double>(limits.daily_cost_nanos));
+    }
+  }
+
+  void refused() { refusals_.inc(); }
+
+ private:
+  BudgetMetrics()
+      : ratio_(metrics::registry().gauge("llm_budget_used_ratio",
+                                         "Today's (UTC) use of the daily budget per principal and limit (tokens, "
+                                         "cost), from 0 to 1.",
+                                         {"principal", "limit"})),
+        refusals_(metrics::registry()
+                      .counter("llm_budget_refusals_total", "Model calls refused because a daily budget was spent.")
+                      .labels({})) {
+    metrics::registry().add_collector([this] {
+      std::lock_guard lock(mutex_);
+      auto today = iso_date(utc_day(Clock::now()));
+      if (today != day_) forget_day(today);
+    });
+  }
+
+  // Zeroes every principal's gauges; mutex_ held.
+  void forget_day(const std::string& today) {
+    for (const auto& p : principals_) {
+      ratio_.labels({p, "tokens"}).set(0);
+      ratio_.labels({p, "cost"}).set(0);
+    }
+    principals_.clear();
+    day_ = today;
+  }
+
+  metrics::Family<metrics::Gauge>& ratio_;
+  metrics::Counter& refusals_;
+  std::mutex mutex_;
+  std::string day_;
+  std::set<std::string> principals_;
+  std::map<std::string, BudgetLimits> limits_;
+};
+
 }  // namespace
 
 Reservation::Reservation(Reservation&& o) noexcept
@@ -156,8 +233,11 @@ void Reservation::settle(std::int64_t tokens_used, std::int64_t cost_nanos_used)
 
 BudgetGuard::BudgetGuard(store::Database& db, BudgetLimits limits) : db_(db), limits_(limits) {}
 
-Result<Reservation> BudgetGuard::reserve(const std::string& principal, std::int64_t tokens, std::int64_t cost_nanos) {
-  if (!enabled()) return Reservation{};
+Result<Reservation> BudgetGuard::reserve(const std::string& principal, std::int64_t tokens, std::int64_t cost_nanos,
+                                         std::optional<std::int64_t> daily_tokens) {
+  BudgetLimits limits = limits_;
+  if (daily_tokens) limits.daily_tokens = *daily_tokens;
+  if (limits.daily_tokens <= 0 && limits.daily_cost_nanos <= 0) return Reservation{};
   if (principal.empty()) {
     return make_error(devagent::ErrorKind::invalid_argument, "budget: a reservation needs a principal");
   }
@@ -166,22 +246,28 @@ Result<Reservation> BudgetGuard::reserve(const std::string& principal, std::int6
   }
   auto today = utc_day(Clock::now());
   std::string day = iso_date(today);
-  std::string sql = reserve_sql(limits_);
+  std::string sql = reserve_sql(limits);
   std::optional<devagent::Error> refused;
   auto ran = db_.transaction([&](store::Database& tx) -> Result<> {
     refused.reset();  // a backend may run this again after a serialization failure
     auto ensured = tx.execute(kEnsureRow, {principal, day, store::now_ms()});
     if (!ensured) return ensured.error();
-    auto changed = tx.execute(sql, reserve_params(limits_, principal, day, tokens, cost_nanos));
+    auto changed = tx.execute(sql, reserve_params(limits, principal, day, tokens, cost_nanos));
     if (!changed) return changed.error();
     if (*changed == 1) return {};
     auto standing = read_standing(tx, principal, day);
     if (!standing) return standing.error();
-    refused = refusal(limits_, *standing, tokens, cost_nanos, today);
+    refused = refusal(limits, *standing, tokens, cost_nanos, today);
     return {};
   });
   if (!ran) return ran.error();
-  if (refused) return *refused;
+  if (refused) {
+    BudgetMetrics::get().refused();
+    BudgetMetrics::get().remember(principal, limits);
+    if (auto now = read_standing(db_, principal, day)) BudgetMetrics::get().publish(principal, day, limits, *now);
+    return *refused;
+  }
+  BudgetMetrics::get().remember(principal, limits);
 
   Reservation r;
   r.guard_ = this;
@@ -207,7 +293,11 @@ void BudgetGuard::finish(Reservation& r, std::int64_t tokens_used, std::int64_t 
   cost_used = std::max<std::int64_t>(0, cost_used);
   auto changed = db_.execute(kSettle, {tokens_used, r.tokens, r.tokens, cost_used, r.cost_nanos, r.cost_nanos,
                                        store::now_ms(), r.principal, r.day});
-  if (changed && *changed == 1) return;
+  if (changed && *changed == 1) {
+    auto now = read_standing(db_, r.principal, r.day);
+    if (now) BudgetMetrics::get().publish(r.principal, r.day, limits_, *now);
+    return;
+  }
   // The reservation stays counted until the day ends: the budget errs on the
   // side of refusing, never of overspending.
   std::string why = changed ? "no budget row for the day" : changed.error().message;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace devagent::store {
@@ -69,8 +70,10 @@ class BudgetGuard {
   // 2026-11-27T00:00:00Z"). Negative amounts or an empty principal:
   // invalid_argument; a store failure: its error (unavailable, ...), and
   // nothing is reserved. When no limit is set, returns an inactive reservation
-  // without touching the store.
-  Result<Reservation> reserve(const std::string& principal, std::int64_t tokens, std::int64_t cost_nanos);
+  // without touching the store. daily_tokens, when set, is this principal's
+  // own token limit (an API key's), in place of limits().daily_tokens.
+  Result<Reservation> reserve(const std::string& principal, std::int64_t tokens, std::int64_t cost_nanos,
+                              std::optional<std::int64_t> daily_tokens = std::nullopt);
 
   // Used and reserved amounts for a principal today (for reports and tests).
   struct Standing {

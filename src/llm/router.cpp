@@ -277,8 +277,22 @@ std::int64_t Router::cost_of(const Candidate& c, const Usage& u) const {
 
 asio::awaitable<Outcome<RoutedReply>> Router::chat(std::string task, ChatRequest request, DeltaSink sink,
                                                    CallContext context, CancelToken cancel, AttemptObserver observer) {
-  const Route& r = route(task);
-  co_return co_await run(r, std::move(request), sink, context, std::move(cancel), observer);
+  if (!context.single_model) {
+    const Route& r = route(task);
+    co_return co_await run(r, std::move(request), sink, context, std::move(cancel), observer);
+  }
+  // Multi-model routing off (features.routing): every task goes to the
+  // response route's first model; the builtin engine stays the last resort.
+  const Route& response = route("response");
+  Route single{.task = task, .candidates = {}};
+  if (!response.candidates.empty()) single.candidates.push_back(response.candidates.front());
+  for (const auto& c : response.candidates) {
+    if (c.provider == "builtin" && !single.candidates.empty() && single.candidates.front().provider != "builtin") {
+      single.candidates.push_back(c);
+      break;
+    }
+  }
+  co_return co_await run(single, std::move(request), sink, context, std::move(cancel), observer);
 }
 
 asio::awaitable<Outcome<RoutedReply>> Router::chat_with(Candidate candidate, ChatRequest request, DeltaSink sink,
@@ -296,7 +310,7 @@ asio::awaitable<Outcome<RoutedReply>> Router::run(const Route& route, ChatReques
   // output is capped at what was reserved, so actual use cannot exceed it
   // (input is reserved at 2 characters per token, a conservative bound).
   Reservation reservation;
-  if (im.budget && im.budget->enabled()) {
+  if (im.budget && (im.budget->enabled() || context.daily_tokens.value_or(0) > 0)) {
     std::int64_t max_out = request.max_tokens ? std::min<std::int64_t>(*request.max_tokens, im.options.reserve_output_tokens)
                                               : im.options.reserve_output_tokens;
     request.max_tokens = static_cast<int>(max_out);
@@ -308,7 +322,7 @@ asio::awaitable<Outcome<RoutedReply>> Router::run(const Route& route, ChatReques
     // The store may block (a busy SQLite file, a PostgreSQL round trip):
     // off the I/O threads.
     std::int64_t tokens = input + max_out;
-    auto reserved = co_await run_blocking([&] { return im.budget->reserve(context.principal, tokens, worst_cost); });
+    auto reserved = co_await run_blocking([&] { return im.budget->reserve(context.principal, tokens, worst_cost, context.daily_tokens); });
     if (!reserved) {
       if (reserved.error().kind != devagent::ErrorKind::rate_limited) {
         // The budget cannot be checked: refuse rather than spend unchecked.

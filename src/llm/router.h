@@ -72,10 +72,15 @@ struct CallContext {
   std::string request_id;
   std::string conversation_id;
   std::string principal = "local";  // API key id or user
+  std::optional<std::int64_t> daily_tokens;  // the principal's own daily token budget, over budgets.daily_tokens
   std::string variant;              // prompt A/B variant
   // The caller has its own offline answer (the agent's composer): the
   // builtin engine is not tried, and an exhausted route returns its last error.
   bool skip_builtin = false;
+  // Multi-model routing is off for this call (features.routing): the
+  // response route's first model answers every task, with no fallback to
+  // other models.
+  bool single_model = false;
 };
 
 // An attempt that failed, reported as it happens so a caller can show the

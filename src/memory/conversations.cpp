@@ -35,12 +35,13 @@ StoredMessage message_from(const store::Row& r) {
   m.cost_nanos = r.integer(9);
   m.feedback = static_cast<int>(r.integer(10));
   m.created_at = r.integer(11);
+  m.variant = r.text(12);
   return m;
 }
 
 constexpr const char* kMessageColumns =
     "id, conversation_id, role, content, run_id, status, model, input_tokens, output_tokens, cost_nanos, feedback, "
-    "created_at";
+    "created_at, variant";
 
 }  // namespace
 
@@ -58,10 +59,11 @@ Result<> Conversations::append(StoredMessage m) {
       if (!r) return r.error();
     }
     auto r = tx.execute(std::string("INSERT INTO messages (") + kMessageColumns +
-                            ", seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                            ", seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                             "(SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?))",
                         {m.id, m.conversation_id, m.role, m.content, m.run_id, m.status, m.model, m.input_tokens,
-                         m.output_tokens, m.cost_nanos, std::int64_t{m.feedback}, m.created_at, m.conversation_id});
+                         m.output_tokens, m.cost_nanos, std::int64_t{m.feedback}, m.created_at, m.variant,
+                         m.conversation_id});
     if (!r) return r.error();
     return {};
   });
@@ -104,6 +106,20 @@ Result<bool> Conversations::remove(const std::string& id) {
   });
   if (!done) return done.error();
   return removed;
+}
+
+Result<std::vector<VariantFeedback>> Conversations::feedback_by_variant(std::int64_t since_ms, std::int64_t until_ms) {
+  auto rows = db_.query(
+      "SELECT variant, COUNT(*), SUM(CASE WHEN feedback > 0 THEN 1 ELSE 0 END), "
+      "SUM(CASE WHEN feedback < 0 THEN 1 ELSE 0 END) FROM messages "
+      "WHERE role = 'assistant' AND created_at >= ? AND created_at < ? GROUP BY variant ORDER BY variant",
+      {since_ms, until_ms});
+  if (!rows) return rows.error();
+  std::vector<VariantFeedback> out;
+  for (const auto& r : rows->rows) {
+    out.push_back(VariantFeedback{.variant = r.text(0), .answers = r.integer(1), .up = r.integer(2), .down = r.integer(3)});
+  }
+  return out;
 }
 
 Result<bool> Conversations::set_feedback(const std::string& message_id, int rating) {
@@ -154,6 +170,7 @@ boost::json::object to_json(const StoredMessage& m) {
     o["usage"] = std::move(usage);
     o["cost_usd"] = static_cast<double>(m.cost_nanos) / 1e9;
     o["feedback"] = m.feedback;
+  if (!m.variant.empty()) o["variant"] = m.variant;
   }
   return o;
 }
@@ -166,6 +183,33 @@ Result<std::vector<std::string>> Conversations::frequent_questions(std::int64_t 
   if (!rows) return rows.error();
   std::vector<std::string> out;
   for (const auto& r : rows->rows) out.push_back(r.text(0));
+  return out;
+}
+
+VariantFeedback feedback_of(const std::vector<VariantFeedback>& feedback, const std::string& variant) {
+  for (const auto& f : feedback) {
+    if (f.variant == variant) return f;
+  }
+  return VariantFeedback{.variant = variant};
+}
+
+void add_variants(llm::UsageReport& report, const std::vector<VariantFeedback>& feedback) {
+  for (const auto& f : feedback) {
+    bool known = std::any_of(report.groups.begin(), report.groups.end(),
+                             [&](const llm::UsageGroup& g) { return g.key == f.variant; });
+    if (!known) report.groups.push_back(llm::UsageGroup{.key = f.variant, .totals = {}});
+  }
+  std::sort(report.groups.begin(), report.groups.end(),
+            [](const llm::UsageGroup& a, const llm::UsageGroup& b) { return a.key < b.key; });
+}
+
+boost::json::object to_json(const llm::UsageReport& report, const std::vector<VariantFeedback>& feedback) {
+  boost::json::object out = llm::to_json(report);
+  auto& groups = out["groups"].as_array();
+  for (std::size_t i = 0; i < groups.size() && i < report.groups.size(); ++i) {
+    auto f = feedback_of(feedback, report.groups[i].key);
+    groups[i].as_object()["feedback"] = boost::json::object{{"answers", f.answers}, {"up", f.up}, {"down", f.down}};
+  }
   return out;
 }
 

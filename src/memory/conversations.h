@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/error.h"
+#include "llm/usage_log.h"
 #include "llm/provider.h"
 
 #include <boost/json/object.hpp>
@@ -32,6 +33,15 @@ struct StoredMessage {
   std::int64_t cost_nanos = 0;
   int feedback = 0;             // -1, 0, 1
   std::int64_t created_at = 0;  // ms since the epoch; 0: now
+  std::string variant;          // assistant answers: the prompt A/B variant ("" without a split)
+};
+
+// Answers and their ratings for one prompt variant.
+struct VariantFeedback {
+  std::string variant;
+  std::int64_t answers = 0;
+  std::int64_t up = 0;
+  std::int64_t down = 0;
 };
 
 struct ConversationSummary {
@@ -61,6 +71,9 @@ class Conversations {
   Result<bool> remove(const std::string& id);
   // rating is -1, 0 or 1; false when the message is unknown.
   Result<bool> set_feedback(const std::string& message_id, int rating);
+  // Assistant answers created in [since_ms, until_ms) and their feedback,
+  // per prompt variant, in variant order.
+  Result<std::vector<VariantFeedback>> feedback_by_variant(std::int64_t since_ms, std::int64_t until_ms);
   // The last max_messages complete turns, oldest first, as the agent's history.
   Result<std::vector<llm::Message>> history(const std::string& conversation_id, int max_messages);
   // The questions that opened the most conversations since since_ms (ms
@@ -73,6 +86,15 @@ class Conversations {
  private:
   store::Database& db_;
 };
+
+// A usage report grouped by variant, with each variant's answers and their
+// ratings beside its tokens and cost: groups are added for variants whose
+// answers made no model call (the builtin engine, cache hits).
+void add_variants(llm::UsageReport& report, const std::vector<VariantFeedback>& feedback);
+// The report's JSON (llm::to_json) with "feedback": {answers, up, down} on each group.
+boost::json::object to_json(const llm::UsageReport& report, const std::vector<VariantFeedback>& feedback);
+// The feedback of a variant ({} when it has none).
+VariantFeedback feedback_of(const std::vector<VariantFeedback>& feedback, const std::string& variant);
 
 boost::json::object to_json(const ConversationSummary& c);
 boost::json::object to_json(const StoredMessage& m);

@@ -10,10 +10,12 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <random>
 #include <shared_mutex>
+#include <thread>
 #include <unordered_set>
 
 namespace devagent::memory {
@@ -27,6 +29,7 @@ constexpr std::size_t kMaxContentBytes = 4000;
 constexpr std::size_t kAnswerBytes = 1200;
 constexpr std::size_t kEntityFragmentsPerTurn = 8;
 constexpr std::size_t kMaxEntityFanout = 500;  // fragments one entity key may point recall at
+constexpr std::size_t kLoadBatch = 20000;      // fragments embedded and inserted at a time by load()
 
 const std::vector<store::Migration>& migrations(store::Dialect d) {
   // The change log's sequence is the only dialect difference.
@@ -178,23 +181,60 @@ Result<> MemoryStore::index_row(const Fragment& f) {
   // The embedding is recomputed from the content: deterministic, and the
   // store's copy is there for backends with a vector index (pgvector).
   auto vec = embedder_.embed(f.content + (f.subject.empty() ? "" : " " + f.subject));
-  std::uint64_t label;
-  {
-    std::unique_lock lock(ix_->mutex);
-    auto it = ix_->label_of.find(f.id);
-    if (it != ix_->label_of.end()) return {};  // already indexed
-    label = ix_->next_label++;
-    ix_->label_of[f.id] = label;
-    Indexes::Meta m{f.id, f.conversation_id, f.user_id, f.kind, f.importance, f.created_at, {}};
-    for (const auto& e : f.entities) {
-      for (auto& k : entity_keys(e)) m.keys.push_back(std::move(k));
-    }
-    for (const auto& k : m.keys) ix_->by_entity[k].insert(label);
-    ix_->meta.emplace(label, std::move(m));
-  }
-  ix_->ann.add(label, vec);
-  ix_->bm25.add(label, f.content);
+  auto label = add_meta(f);
+  if (!label) return {};  // already indexed
+  ix_->ann.add(*label, vec);
+  ix_->bm25.add(*label, f.content);
   return {};
+}
+
+std::optional<std::uint64_t> MemoryStore::add_meta(const Fragment& f) {
+  std::unique_lock lock(ix_->mutex);
+  auto it = ix_->label_of.find(f.id);
+  if (it != ix_->label_of.end()) return std::nullopt;
+  auto label = ix_->next_label++;
+  ix_->label_of[f.id] = label;
+  Indexes::Meta m{f.id, f.conversation_id, f.user_id, f.kind, f.importance, f.created_at, {}};
+  for (const auto& e : f.entities) {
+    for (auto& k : entity_keys(e)) m.keys.push_back(std::move(k));
+  }
+  for (const auto& k : m.keys) ix_->by_entity[k].insert(label);
+  ix_->meta.emplace(label, std::move(m));
+  return label;
+}
+
+void MemoryStore::index_all(const std::vector<Fragment>& fragments) {
+  // Embedding and the graph insertions, the bulk of the work, run on every
+  // core; the maps and BM25 postings are filled in order.
+  const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t dim = options_.dimension;
+  std::vector<float> vectors(fragments.size() * dim);
+  {
+    std::atomic<std::size_t> next{0};
+    auto embed = [&] {
+      for (std::size_t i = next++; i < fragments.size(); i = next++) {
+        const auto& f = fragments[i];
+        auto v = embedder_.embed(f.content + (f.subject.empty() ? "" : " " + f.subject));
+        std::copy(v.begin(), v.end(), vectors.begin() + static_cast<std::ptrdiff_t>(i * dim));
+      }
+    };
+    std::vector<std::jthread> helpers;
+    for (std::size_t t = 1; t < std::min(threads, fragments.size()); ++t) helpers.emplace_back(embed);
+    embed();
+  }
+  std::vector<std::uint64_t> labels;
+  std::vector<float> fresh;  // the vectors of the fragments not indexed yet
+  labels.reserve(fragments.size());
+  fresh.reserve(vectors.size());
+  for (std::size_t i = 0; i < fragments.size(); ++i) {
+    auto label = add_meta(fragments[i]);
+    if (!label) continue;
+    labels.push_back(*label);
+    fresh.insert(fresh.end(), vectors.begin() + static_cast<std::ptrdiff_t>(i * dim),
+                 vectors.begin() + static_cast<std::ptrdiff_t>((i + 1) * dim));
+    ix_->bm25.add(*label, fragments[i].content);
+  }
+  ix_->ann.add_all(labels, fresh, threads);
 }
 
 void MemoryStore::unindex(const std::string& id) {
@@ -226,8 +266,13 @@ Result<> MemoryStore::load() {
   if (!last) return last.error();
   auto rows = db_.query(std::string("SELECT ") + kColumns + " FROM memory_fragments WHERE superseded_by = ''");
   if (!rows) return rows.error();
-  for (const auto& r : rows->rows) {
-    if (auto ok = index_row(fragment_of(r)); !ok) return ok.error();
+  std::vector<Fragment> batch;
+  for (std::size_t i = 0; i < rows->rows.size(); ++i) {
+    batch.push_back(fragment_of(rows->rows[i]));
+    if (batch.size() == kLoadBatch || i + 1 == rows->rows.size()) {
+      index_all(batch);
+      batch.clear();
+    }
   }
   std::lock_guard lock(sync_mutex_);
   last_change_ = last->empty() ? 0 : last->rows[0].integer(0);
@@ -335,8 +380,16 @@ Result<std::vector<MemoryHit>> MemoryStore::search(std::string_view query, const
     best_kw = std::max(best_kw, h.score);
   }
   std::size_t known_keys = 0;
-  std::vector<Indexes::Meta> metas;
+  auto now = store::now_ms();
+  double half_life = std::max<double>(1.0, static_cast<double>(options_.recency_half_life.count()));
+  struct Scored {
+    std::string id;
+    MemoryHit hit;
+  };
+  std::vector<Scored> scored;  // the best k, best first
   {
+    // One shared lock for the entity lookups and every candidate's metadata
+    // (unindex erases metadata only under the exclusive lock).
     std::shared_lock lock(ix_->mutex);
     for (const auto& k : keys) {
       auto it = ix_->by_entity.find(k);
@@ -347,52 +400,53 @@ Result<std::vector<MemoryHit>> MemoryStore::search(std::string_view query, const
       if (it->second.size() > kMaxEntityFanout) continue;
       for (auto label : it->second) cands[label].entities += 1;
     }
-  }
-
-  auto now = store::now_ms();
-  double half_life = std::max<double>(1.0, static_cast<double>(options_.recency_half_life.count()));
-  struct Scored {
-    std::uint64_t label;
-    std::string id;
-    MemoryHit hit;
-  };
-  std::vector<Scored> scored;
-  scored.reserve(cands.size());
-  for (auto& [label, c] : cands) {
-    Indexes::Meta m;
-    {
-      std::shared_lock lock(ix_->mutex);
+    std::vector<std::pair<std::uint64_t, Candidate>> kept;
+    std::vector<const Indexes::Meta*> metas;
+    kept.reserve(cands.size());
+    metas.reserve(cands.size());
+    for (const auto& [label, c] : cands) {
       auto it = ix_->meta.find(label);
       if (it == ix_->meta.end()) continue;
       const auto& meta = it->second;
       if (!o.user_id.empty() && meta.user_id != o.user_id) continue;
       if (!o.exclude_conversation.empty() && meta.conversation_id == o.exclude_conversation) continue;
       if (!o.kinds.empty() && std::find(o.kinds.begin(), o.kinds.end(), meta.kind) == o.kinds.end()) continue;
-      m.id = meta.id;
-      m.importance = meta.importance;
-      m.created_at = meta.created_at;
+      kept.emplace_back(label, c);
+      metas.push_back(&meta);
     }
-    if (c.vector < 0) c.vector = std::max(0.0f, ix_->ann.similarity(label, qv).value_or(0.0f));
-    MemoryHit h;
-    h.vector = c.vector;
-    h.keyword = best_kw > 0 ? c.keyword / best_kw : 0;
-    h.entity = known_keys > 0 ? static_cast<double>(c.entities) / static_cast<double>(known_keys) : 0;
-    double base = known_keys > 0 ? 0.55 * h.vector + 0.30 * h.keyword + 0.15 * h.entity
-                                 : 0.65 * h.vector + 0.35 * h.keyword;
-    double age = static_cast<double>(std::max<std::int64_t>(0, now - m.created_at));
-    double recency = std::exp2(-age / half_life);
-    h.score = base * (0.75 + 0.25 * m.importance) * (0.8 + 0.2 * recency);
-    if (base <= 0 || h.score < o.min_score) continue;  // nothing in common, or too little
-    scored.push_back(Scored{label, m.id, std::move(h)});
-  }
-  auto better = [](const Scored& a, const Scored& b) {
-    return a.hit.score != b.hit.score ? a.hit.score > b.hit.score : a.id < b.id;
-  };
-  if (scored.size() > o.k) {
-    std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(o.k), scored.end(), better);
-    scored.resize(o.k);
-  } else {
-    std::sort(scored.begin(), scored.end(), better);
+    // The cosine of the candidates the vector search did not bring, in one batch.
+    std::vector<std::uint64_t> unknown;
+    for (const auto& [label, c] : kept) {
+      if (c.vector < 0) unknown.push_back(label);
+    }
+    auto sims = ix_->ann.similarities(unknown, qv);
+    struct Ranked {
+      double score;
+      const std::string* id;  // the metadata's, valid while the lock is held
+      MemoryHit hit;
+    };
+    std::vector<Ranked> ranked;
+    ranked.reserve(kept.size());
+    std::size_t next_sim = 0;
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+      auto& c = kept[i].second;
+      if (c.vector < 0) c.vector = std::max(0.0f, sims[next_sim++].value_or(0.0f));
+      MemoryHit h;
+      h.vector = c.vector;
+      h.keyword = best_kw > 0 ? c.keyword / best_kw : 0;
+      h.entity = known_keys > 0 ? static_cast<double>(c.entities) / static_cast<double>(known_keys) : 0;
+      double base = known_keys > 0 ? 0.55 * h.vector + 0.30 * h.keyword + 0.15 * h.entity
+                                   : 0.65 * h.vector + 0.35 * h.keyword;
+      double age = static_cast<double>(std::max<std::int64_t>(0, now - metas[i]->created_at));
+      double recency = std::exp2(-age / half_life);
+      h.score = base * (0.75 + 0.25 * metas[i]->importance) * (0.8 + 0.2 * recency);
+      if (base <= 0 || h.score < o.min_score) continue;  // nothing in common, or too little
+      ranked.push_back(Ranked{h.score, &metas[i]->id, std::move(h)});
+    }
+    auto better = [](const Ranked& a, const Ranked& b) { return a.score != b.score ? a.score > b.score : *a.id < *b.id; };
+    std::size_t top = std::min(o.k, ranked.size());
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(top), ranked.end(), better);
+    for (std::size_t i = 0; i < top; ++i) scored.push_back(Scored{*ranked[i].id, std::move(ranked[i].hit)});
   }
   if (scored.empty()) return out;
 

@@ -156,6 +156,8 @@ class MemoryStore {
  private:
   struct Indexes;
   Result<> index_row(const Fragment& f);
+  void index_all(const std::vector<Fragment>& fragments);  // load()'s, on every core
+  std::optional<std::uint64_t> add_meta(const Fragment& f);  // the new label; nullopt when indexed already
   void unindex(const std::string& id);
   Result<> log_change(store::Database& db, const std::string& id, const std::string& op);
   Result<> apply_change(const std::string& id, const std::string& op);

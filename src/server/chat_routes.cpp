@@ -5,12 +5,15 @@
 #include "core/blocking.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/log_context.h"
 #include "memory/conversations.h"
 #include "memory/extract.h"
 #include "memory/facts.h"
 #include "memory/history.h"
 #include "memory/memory.h"
 #include "core/text.h"
+#include "llm/budget.h"
+#include "server/access.h"
 #include "server/handlers.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -48,6 +51,10 @@ bool blank(std::string_view s) {
 }
 
 }  // namespace
+
+features::Enabled enabled_features(const Services& services, std::string_view principal) {
+  return services.features ? services.features->resolve(principal) : features::Enabled{};
+}
 
 agent::CachePolicy cache_policy(std::string_view cache_control) {
   agent::CachePolicy p;
@@ -157,6 +164,7 @@ json::object answer_document(const Run& run, const agent::Answer& a) {
   doc["engine"] = a.engine;
   if (a.answered_by) doc["model"] = a.answered_by->label();
   if (a.cached) doc["cached"] = a.cached->to_json();
+  if (!a.variant.empty()) doc["variant"] = a.variant;
   return doc;
 }
 
@@ -179,7 +187,7 @@ asio::awaitable<void> prepare_question(const Services& services, const Run& run,
   if (!services.db) co_return;
   memory::Conversations conversations(*services.db);
   std::string conversation_id = run.conversation_id();
-  memory::MemoryStore* mem = services.memory;
+  memory::MemoryStore* mem = question.features.memory ? services.memory : nullptr;  // features.memory
   bool use_llm = !question.offline && services.agent && services.agent->has_llm() && services.router;
   bool llm_extraction = use_llm && mem && mem->options().llm_extraction;
 
@@ -284,6 +292,7 @@ asio::awaitable<void> store_answer(store::Database* db, const Run& run, const ag
   m.input_tokens = answer.usage.input_tokens;
   m.output_tokens = answer.usage.output_tokens;
   m.cost_nanos = answer.cost_nanos;
+  m.variant = answer.variant;
   memory::Conversations conversations(*db);
   auto stored = co_await run_blocking([&] { return conversations.append(m); });
   if (!stored) log::warn("storing the answer failed", "run_id", run.id(), "error", stored.error().message);
@@ -298,11 +307,12 @@ struct TurnToRemember {
   std::string answer;  // empty when the run failed or was cancelled
   bool llm_reads_question = false;
   bool cancelled = false;
+  bool memory = true;  // features.memory for this request
   llm::CallContext context;
 };
 
 asio::awaitable<void> remember_turn(const Services& services, const std::string& run_id, TurnToRemember turn) {
-  memory::MemoryStore* mem = services.memory;
+  memory::MemoryStore* mem = turn.memory ? services.memory : nullptr;
   if (!mem) co_return;
   if (turn.llm_reads_question) {
     memory::Extraction extraction;
@@ -342,6 +352,7 @@ asio::awaitable<void> run_agent(Services services, std::shared_ptr<Run> run, age
     turn.llm_reads_question = !question.offline && agent.has_llm() && services.router && services.memory &&
                               services.memory->options().llm_extraction;
     turn.context = question.context;
+    turn.memory = question.features.memory;
     bool statement = question.statement && (question.offline || !agent.has_llm());  // the builtin acknowledgement
     agent::Answer answer = co_await agent.ask(std::move(question), sink, run->cancel_token());
     co_await store_answer(services.db, *run, answer, *partial);
@@ -392,7 +403,12 @@ asio::awaitable<void> reply_outcome(Exchange& ex, const RunOutcome& outcome) {
     status = 499;
   else if (outcome.error_kind == "internal")
     status = 500;
-  co_await ex.reply_error(status, outcome.error_kind, outcome.error_message);
+  Headers headers;
+  if (status == 429) {  // a spent daily budget: it resets at UTC midnight
+    headers.emplace_back("Retry-After", std::to_string(llm::BudgetGuard::until_reset().count()));
+    count_limited("daily_tokens");
+  }
+  co_await ex.reply_error(status, outcome.error_kind, outcome.error_message, headers);
 }
 
 }  // namespace
@@ -430,11 +446,15 @@ std::shared_ptr<Run> start_chat_run(Services& services, ChatState& state, const 
   question.cache = request.cache;
   question.context.request_id = request_id;
   question.context.conversation_id = conversation_id;
+  question.context.principal = request.principal;
+  question.context.daily_tokens = request.daily_tokens;
+  question.features = request.features;
   // Each run gets its own strand on the server's threads: a slow client
   // never holds up the agent, and the agent never holds up the connection.
+  // Everything the run does logs with the request's id (core/log_context.h).
   auto& ioc = static_cast<asio::io_context&>(asio::query(executor, asio::execution::context));
   auto agent_run = run_agent(services, run, std::move(question));
-  asio::co_spawn(asio::make_strand(ioc), std::move(agent_run), asio::detached);
+  asio::co_spawn(log::with_request_id(asio::make_strand(ioc), request_id), std::move(agent_run), asio::detached);
   return run;
 }
 
@@ -449,6 +469,10 @@ awaitable<void> chat(Services& services, ChatState& state, Exchange& ex) {
     co_await ex.reply_error(error);
     co_return;
   }
+  request->principal = ex.caller().principal;
+  request->daily_tokens = ex.caller().daily_tokens;
+  request->features = enabled_features(services, request->principal);
+  if (!request->features.streaming) request->stream = false;  // features.streaming: one document instead
   auto executor = co_await asio::this_coro::executor;
   auto run = start_chat_run(services, state, *request, ex.request_id(), executor);
 

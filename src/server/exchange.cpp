@@ -1,6 +1,8 @@
 #include "server/exchange.h"
 
 #include "core/json.h"
+#include "core/metrics.h"
+#include "server/response_headers.h"
 #include "server/server.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -35,13 +37,19 @@ std::string decode(std::string_view s) {
 
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
+metrics::Gauge& open_sse_streams() {
+  static metrics::Gauge& g =
+      metrics::registry().gauge("sse_connections", "Server-Sent Event streams open now.").labels({});
+  return g;
+}
+
 }  // namespace
 
 boost::json::value error_body(std::string_view type, std::string_view message, std::string_view request_id) {
   return {{"error", {{"type", type}, {"message", message}, {"request_id", request_id}}}};
 }
 
-Exchange::Exchange(Request& request, beast::tcp_stream& stream, const ServerOptions& options, std::string request_id,
+Exchange::Exchange(Request& request, ClientStream& stream, const ServerOptions& options, std::string request_id,
                    Match match, CancelToken shutdown, bool closing)
     : request_(request), stream_(stream), options_(options), request_id_(std::move(request_id)),
       match_(std::move(match)), shutdown_(std::move(shutdown)) {
@@ -65,6 +73,7 @@ struct Exchange::ClientWatch {
 };
 
 Exchange::~Exchange() {
+  if (sse_open_) open_sse_streams().dec();
   // A handler that threw before stop_watching: end the read; its coroutine
   // touches only the shared state afterwards.
   if (watch_ && !watch_->finished) {
@@ -79,10 +88,10 @@ CancelToken Exchange::watch_client() {
   watch_ = std::make_shared<ClientWatch>(stream_.get_executor());
   keep_alive_ = false;  // bytes read while watching are not a next request
   auto watch = watch_;
-  auto& socket = stream_.socket();
-  auto watcher = [watch, &socket]() -> asio::awaitable<void> {
+  auto& stream = stream_;
+  auto watcher = [watch, &stream]() -> asio::awaitable<void> {
     for (;;) {
-      auto [ec, n] = co_await socket.async_read_some(asio::buffer(watch->scratch), tuple_awaitable);
+      auto [ec, n] = co_await stream.async_read_some_untimed(asio::buffer(watch->scratch), tuple_awaitable);
       if (watch->stopping) break;
       if (ec) {
         watch->gone.cancel("client disconnected");
@@ -153,6 +162,7 @@ asio::awaitable<void> Exchange::reply(unsigned status, std::string body, std::st
   res.set(http::field::content_type, content_type);
   res.set("X-Request-Id", request_id_);
   for (const auto& [k, v] : headers) res.set(k, v);
+  add_response_headers(res, options_, header("Origin"));
   res.keep_alive(keep_alive_);
   if (request_.method() == http::verb::head) {
     res.content_length(body.size());
@@ -189,12 +199,17 @@ asio::awaitable<bool> Exchange::begin_stream(unsigned status, std::string_view c
   res.set(http::field::cache_control, "no-cache");
   res.set("X-Request-Id", request_id_);
   for (const auto& [k, v] : headers) res.set(k, v);
+  add_response_headers(res, options_, header("Origin"));
   res.keep_alive(keep_alive_);
   res.chunked(true);
   http::response_serializer<http::empty_body> sr{res};
   stream_.expires_after(options_.write_timeout);
   auto [ec, n] = co_await http::async_write_header(stream_, sr, tuple_awaitable);
   if (ec) broken_ = true;
+  if (!broken_ && content_type.starts_with("text/event-stream")) {
+    sse_open_ = true;
+    open_sse_streams().inc();
+  }
   co_return !broken_;
 }
 

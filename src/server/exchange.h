@@ -6,15 +6,16 @@
 
 #include "core/cancel.h"
 #include "core/error.h"
+#include "server/client_stream.h"
 #include "server/router.h"
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/json/value.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,9 +29,15 @@ struct ServerOptions;
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// Who a request comes from, as the access gate (access.h) found it.
+struct Caller {
+  std::string principal = "local";           // an API key's id; "local" when the server runs open
+  std::optional<std::int64_t> daily_tokens;  // the key's own daily token limit, when it has one
+};
+
 class Exchange {
  public:
-  Exchange(Request& request, boost::beast::tcp_stream& stream, const ServerOptions& options,
+  Exchange(Request& request, ClientStream& stream, const ServerOptions& options,
            std::string request_id, Match match, CancelToken shutdown, bool closing);
   ~Exchange();
   Exchange(const Exchange&) = delete;
@@ -48,6 +55,11 @@ class Exchange {
   const std::string& route() const { return route_; }
   CancelToken shutdown_token() const { return shutdown_; }
   const ServerOptions& options() const { return options_; }
+  // The client's IP address (set by the session) and who it is (set by the access gate).
+  const std::string& peer() const { return peer_; }
+  void set_peer(std::string address) { peer_ = std::move(address); }
+  const Caller& caller() const { return caller_; }
+  void set_caller(Caller caller) { caller_ = std::move(caller); }
 
   // The body parsed as JSON. Errors say what is wrong (invalid_argument);
   // a body that is not application/json-compatible JSON is refused.
@@ -79,7 +91,7 @@ class Exchange {
   // A WebSocket upgrade: the handler takes the connection and speaks the
   // WebSocket protocol on it until it returns (the handshake's 101 is its
   // response); the server closes the connection afterwards.
-  boost::beast::tcp_stream& take_connection() {
+  ClientStream& take_connection() {
     status_ = 101;
     keep_alive_ = false;
     return stream_;
@@ -92,7 +104,7 @@ class Exchange {
 
  private:
   Request& request_;
-  boost::beast::tcp_stream& stream_;
+  ClientStream& stream_;
   const ServerOptions& options_;
   std::string request_id_;
   std::string route_;
@@ -100,9 +112,12 @@ class Exchange {
   std::string query_;
   Match match_;
   CancelToken shutdown_;
+  std::string peer_;
+  Caller caller_;
   unsigned status_ = 0;
   bool keep_alive_ = true;
   bool broken_ = false;
+  bool sse_open_ = false;  // counted in the sse_connections gauge until destroyed
   struct ClientWatch;
   std::shared_ptr<ClientWatch> watch_;
 };

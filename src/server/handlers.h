@@ -3,6 +3,7 @@
 #pragma once
 
 #include "agent/answer_cache.h"
+#include "core/features.h"
 #include "server/exchange.h"
 #include "server/runs.h"
 #include "server/server.h"
@@ -57,7 +58,13 @@ struct ChatRequest {
   bool offline = false;
   bool stream = true;
   agent::CachePolicy cache;  // options.cache, or the Cache-Control header
+  std::string principal = "local";  // the caller (an API key's id), set by the handler
+  std::optional<std::int64_t> daily_tokens;  // the caller's own daily token budget (its key's), set by the handler
+  features::Enabled features;       // what the caller may use, set by the handler
 };
+// The feature flags (features.*) as they fall for a principal; all on
+// without flags.
+features::Enabled enabled_features(const Services& services, std::string_view principal);
 // The response cache policy a Cache-Control header asks for: no-cache: do
 // not serve from the cache (the fresh answer is kept); no-store: neither
 // serve nor keep. Other directives are ignored.

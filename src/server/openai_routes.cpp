@@ -14,6 +14,7 @@
 #include "agent/agent.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/log_context.h"
 #include "llm/providers.h"
 #include "llm/router.h"
 #include "server/handlers.h"
@@ -23,6 +24,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include <cstring>
@@ -150,7 +152,8 @@ awaitable<void> gateway_stream(Services& s, Exchange& ex, llm::Candidate candida
   ItemPipe<llm::Delta> pipe(executor);
   GatewayRun run;
   CancelToken token = cancel.token();
-  asio::co_spawn(executor, produce_gateway(*s.router, candidate, req.chat, context, token, pipe, run), asio::detached);
+  auto producer = produce_gateway(*s.router, candidate, req.chat, context, token, pipe, run);
+  asio::co_spawn(log::with_request_id(executor, ex.request_id()), std::move(producer), asio::detached);
 
   ChunkWriter w(openai::completion_id(), openai::unix_now(), req.model, req.include_usage);
   bool started = false;
@@ -195,6 +198,8 @@ awaitable<void> gateway_completion(Services& s, Exchange& ex, llm::Candidate can
                                    openai::CompletionRequest req) {
   llm::CallContext context;
   context.request_id = ex.request_id();
+  context.principal = ex.caller().principal;
+  context.daily_tokens = ex.caller().daily_tokens;
   if (req.stream) {
     co_await gateway_stream(s, ex, std::move(candidate), std::move(req), std::move(context));
     co_return;
@@ -310,7 +315,8 @@ awaitable<void> agent_stream(Services& s, Exchange& ex, agent::Question question
   ItemPipe<AgentItem> pipe(executor);
   AgentRun run;
   CancelToken token = cancel.token();
-  asio::co_spawn(executor, produce_agent(*s.agent, question, token, pipe, run), asio::detached);
+  auto producer = produce_agent(*s.agent, question, token, pipe, run);
+  asio::co_spawn(log::with_request_id(executor, ex.request_id()), std::move(producer), asio::detached);
 
   ChunkWriter w(openai::completion_id(), openai::unix_now(), req.model, req.include_usage);
   bool started = false;
@@ -364,6 +370,9 @@ awaitable<void> agent_completion(Services& s, Exchange& ex, openai::CompletionRe
     co_return;
   }
   if (auto header = ex.header("cache-control"); !header.empty()) question->cache = cache_policy(header);
+  question->context.principal = ex.caller().principal;
+  question->context.daily_tokens = ex.caller().daily_tokens;
+  question->features = enabled_features(s, question->context.principal);
   if (req.stream) {
     co_await agent_stream(s, ex, std::move(*question), std::move(req));
     co_return;
@@ -372,7 +381,11 @@ awaitable<void> agent_completion(Services& s, Exchange& ex, openai::CompletionRe
   CancelToken token = child.first.token();
   agent::EventSink ignore = [](const agent::Event&) {};
   agent::Question q = *question;
-  agent::Answer answer = co_await s.agent->ask(q, ignore, token);
+  // The agent runs on this connection's strand with the request's id in its log lines.
+  auto executor = co_await asio::this_coro::executor;
+  auto asking = s.agent->ask(q, ignore, token);
+  auto scoped = log::with_request_id(executor, ex.request_id());
+  agent::Answer answer = co_await asio::co_spawn(scoped, std::move(asking), asio::use_awaitable);
   if (answer.error) {
     ApiError e = agent_error(answer);
     co_await reply_api_error(ex, e);
@@ -478,6 +491,15 @@ awaitable<void> openai_chat_completions(Services& services, Exchange& ex) {
   auto req = openai::parse_completion_request(*body);
   if (!req) {
     ApiError e = req.error();
+    co_await reply_api_error(ex, e);
+    co_return;
+  }
+  if (req->stream && !enabled_features(services, ex.caller().principal).streaming) {
+    ApiError e{.status = 403,
+               .type = "invalid_request_error",
+               .message = "streaming is not enabled for this API key (features.streaming); send stream: false",
+               .param = "stream",
+               .code = "feature_disabled"};
     co_await reply_api_error(ex, e);
     co_return;
   }

@@ -3,8 +3,13 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "server/access.h"
+#include "server/client_stream.h"
 #include "server/exchange.h"
+#include "server/redirect.h"
+#include "server/response_headers.h"
 #include "server/router.h"
+#include "server/tls.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -43,6 +48,8 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+// How long closing a TLS connection waits for the peer's close_notify.
+constexpr std::chrono::milliseconds kTlsCloseTimeout{1000};
 
 bool valid_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
@@ -141,6 +148,13 @@ ServerOptions ServerOptions::from(const config::Config& c) {
   o.write_timeout = c.duration("server.write_timeout");
   o.shutdown_timeout = c.duration("server.shutdown_timeout");
   o.max_connections = static_cast<int>(c.integer("server.max_connections"));
+  o.tls_cert = c.str("server.tls_cert");
+  o.tls_key = c.str("server.tls_key");
+  o.tls_min_version = c.str("server.tls_min_version");
+  o.redirect_http_port = static_cast<int>(c.integer("server.redirect_http_port"));
+  o.cors_origins = c.list("server.cors_origins");
+  o.cors_credentials = c.boolean("server.cors_credentials");
+  o.cors_max_age = std::chrono::duration_cast<std::chrono::seconds>(c.duration("server.cors_max_age"));
   return o;
 }
 
@@ -150,16 +164,25 @@ struct Server::Impl {
   struct Connection {
     // Set once before the connection is shared, so any thread may read it.
     asio::any_io_executor executor;
-    beast::tcp_stream* stream = nullptr;  // only on the connection's strand
+    ClientStream* stream = nullptr;  // only on the connection's strand
     bool idle = true;
   };
 
   ServerOptions options;
   Services services;
   Router router;
+  // API keys and limits (access.h); null without a store (tests). Declared
+  // before ioc so that it outlives the coroutines ioc still holds.
+  std::unique_ptr<AccessGate> gate;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  // TLS (null: plain HTTP); SIGHUP reloads the certificate. The redirect
+  // listener answers plain HTTP with 308 to https.
+  std::unique_ptr<TlsContexts> tls;
+  asio::signal_set reload_signals{ioc};
+  tcp::acceptor redirect_acceptor{ioc};
+  std::uint16_t port = 0;
   CancelSource shutdown;
   std::atomic<bool> stopping{false};
   std::atomic<int> open_connections{0};
@@ -170,11 +193,18 @@ struct Server::Impl {
   HttpMetrics& metrics = HttpMetrics::get();
 
   Impl(ServerOptions o, Services s, std::vector<Route> table)
-      : options(std::move(o)), services(s), router(std::move(table)) {}
+      : options(std::move(o)), services(s), router(std::move(table)) {
+    if (services.db && services.config) {
+      gate = std::make_unique<AccessGate>(*services.db, AccessOptions::from(*services.config), options.host);
+    }
+  }
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(tcp::socket socket);
-  asio::awaitable<void> answer_and_close(beast::tcp_stream& stream, const Refusal& refusal);
+  asio::awaitable<void> answer_and_close(ClientStream& stream, const Refusal& refusal);
+  asio::awaitable<void> redirect_loop();
+  void wait_for_reload();
+  Result<std::uint16_t> listen_redirect(const asio::ip::address& address);
   asio::awaitable<void> dispatch(Exchange& ex, const Match& match);
   void begin_shutdown();
   void maybe_finish();
@@ -192,8 +222,23 @@ Server::~Server() = default;
 
 CancelToken Server::shutdown_token() const { return impl_->shutdown.token(); }
 boost::asio::any_io_executor Server::executor() const { return impl_->ioc.get_executor(); }
+std::uint16_t Server::redirect_port() const {
+  boost::system::error_code ec;
+  if (!impl_->redirect_acceptor.is_open()) return 0;
+  auto ep = impl_->redirect_acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
 
 Result<std::uint16_t> Server::listen() {
+  if (impl_->gate) {
+    if (auto open = impl_->gate->check_listen(); !open) return open.error();
+  }
+  if (auto valid = validate_security_options(impl_->options); !valid) return valid.error();
+  if (impl_->options.tls()) {
+    impl_->tls = std::make_unique<TlsContexts>(
+        TlsFiles{impl_->options.tls_cert, impl_->options.tls_key, impl_->options.tls_min_version});
+    if (auto loaded = impl_->tls->load(); !loaded) return loaded.error();
+  }
   boost::system::error_code ec;
   auto address = asio::ip::make_address(impl_->options.host == "localhost" ? "127.0.0.1" : impl_->options.host, ec);
   if (ec) return make_error(ErrorKind::config, "server.listen: '" + impl_->options.host + "' is not an IP address");
@@ -208,7 +253,51 @@ Result<std::uint16_t> Server::listen() {
                       "cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) + ": " +
                           ec.message());
   }
-  return acc.local_endpoint().port();
+  impl_->port = acc.local_endpoint().port();
+  if (impl_->options.redirect_http_port >= 0) {
+    if (auto r = impl_->listen_redirect(address); !r) return r.error();
+  }
+  return impl_->port;
+}
+
+Result<std::uint16_t> Server::Impl::listen_redirect(const asio::ip::address& address) {
+  boost::system::error_code ec;
+  tcp::endpoint ep{address, static_cast<std::uint16_t>(options.redirect_http_port)};
+  redirect_acceptor.open(ep.protocol(), ec);
+  if (!ec) redirect_acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) redirect_acceptor.bind(ep, ec);
+  if (!ec) redirect_acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return make_error(ErrorKind::unavailable, "cannot listen on " + options.host + ":" +
+                                                  std::to_string(options.redirect_http_port) +
+                                                  " (server.redirect_http_port): " + ec.message());
+  }
+  return redirect_acceptor.local_endpoint().port();
+}
+
+// SIGHUP: new connections get the certificate and key read again; a bad
+// replacement is refused and the current one stays.
+void Server::Impl::wait_for_reload() {
+  reload_signals.async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    if (auto loaded = tls->load(); !loaded) {
+      log::error("TLS reload failed; keeping the current certificate", "error", loaded.error().message);
+    }
+    wait_for_reload();
+  });
+}
+
+asio::awaitable<void> Server::Impl::redirect_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await redirect_acceptor.async_accept(asio::make_strand(ioc), tuple_awaitable);
+    if (ec) {
+      if (stopping.load() || ec == asio::error::operation_aborted) co_return;
+      log::warn("accept failed (redirect listener)", "error", ec.message());
+      continue;
+    }
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, redirect_to_https(std::move(socket), options, port), asio::detached);
+  }
 }
 
 void Server::run() {
@@ -220,6 +309,11 @@ void Server::run() {
     im.begin_shutdown();
   });
   asio::co_spawn(im.ioc, im.accept_loop(), asio::detached);
+  if (im.tls) {
+    im.reload_signals.add(SIGHUP);
+    im.wait_for_reload();
+  }
+  if (im.redirect_acceptor.is_open()) asio::co_spawn(im.ioc, im.redirect_loop(), asio::detached);
 
   int n = im.options.threads > 0 ? im.options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> pool;
@@ -236,7 +330,9 @@ void Server::Impl::begin_shutdown() {
   if (stopping.exchange(true)) return;
   boost::system::error_code ec;
   acceptor.close(ec);
+  redirect_acceptor.close(ec);
   signals.cancel(ec);
+  reload_signals.cancel(ec);
   shutdown.cancel("server shutting down");
   // Idle keep-alive connections are closed now; busy ones close after their response.
   std::vector<std::shared_ptr<Connection>> conns;
@@ -284,10 +380,11 @@ asio::awaitable<void> Server::Impl::accept_loop() {
   }
 }
 
-asio::awaitable<void> Server::Impl::answer_and_close(beast::tcp_stream& stream, const Refusal& refusal) {
+asio::awaitable<void> Server::Impl::answer_and_close(ClientStream& stream, const Refusal& refusal) {
   http::response<http::string_body> res{refusal.status, 11};
   res.set(http::field::content_type, "application/json");
   res.set("X-Request-Id", refusal.request_id);
+  add_response_headers(res, options, {});
   res.keep_alive(false);
   res.body() = boost::json::serialize(error_body(refusal.type, refusal.message, refusal.request_id));
   res.prepare_payload();
@@ -298,8 +395,8 @@ asio::awaitable<void> Server::Impl::answer_and_close(beast::tcp_stream& stream, 
   // Lingering close: the client may still be sending (a body we refused);
   // closing with unread data would reset the connection before it reads our
   // answer. Drain for a short while, then close.
-  boost::system::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  co_await stream.close_write(kTlsCloseTimeout);
+  if (stream.is_tls()) co_return;  // the TLS close already read until the peer's close_notify
   stream.expires_after(std::chrono::seconds(1));
   std::array<char, 16384> scratch;
   std::size_t drained = 0;
@@ -311,7 +408,13 @@ asio::awaitable<void> Server::Impl::answer_and_close(beast::tcp_stream& stream, 
 }
 
 asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
-  beast::tcp_stream stream(std::move(socket));
+  boost::system::error_code peer_ec;
+  std::string peer = socket.remote_endpoint(peer_ec).address().to_string();
+  auto tls_context = tls ? tls->current() : nullptr;
+  std::optional<ClientStream> plain_or_tls;
+  if (tls_context) plain_or_tls.emplace(std::move(socket), std::move(tls_context));
+  else plain_or_tls.emplace(std::move(socket));
+  ClientStream& stream = *plain_or_tls;
   beast::flat_buffer buffer;
   auto conn = std::make_shared<Connection>();
   conn->executor = stream.get_executor();
@@ -338,6 +441,16 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       im.maybe_finish();
     }
   } cleanup{*this, conn};
+
+  // The TLS handshake counts as part of the first request's headers.
+  if (stream.is_tls()) {
+    stream.expires_after(options.header_timeout);
+    auto handshake_error = co_await stream.handshake();
+    if (handshake_error) {
+      log::debug("TLS handshake failed", "peer", peer, "error", handshake_error.message());
+      co_return;
+    }
+  }
 
   if (count > options.max_connections || stopping.load()) {
     Refusal busy{http::status::service_unavailable, "unavailable", "server is at its connection limit",
@@ -395,6 +508,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     std::string_view target = req.target();
     auto match = router.match(req.method(), target.substr(0, target.find('?')));
     Exchange ex(req, stream, options, request_id, match, shutdown.token(), stopping.load());
+    ex.set_peer(peer);
     co_await dispatch(ex, match);
     metrics.in_flight.dec();
 
@@ -406,14 +520,18 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
               "status", ex.status(), "duration_us", static_cast<std::int64_t>(secs * 1e6));
 
     if (!ex.keep_alive() || stopping.load()) {
-      boost::system::error_code ec;
-      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      co_await stream.close_write(kTlsCloseTimeout);
       co_return;
     }
   }
 }
 
 asio::awaitable<void> Server::Impl::dispatch(Exchange& ex, const Match& match) {
+  // CORS preflights carry no credentials: answered before routing and access checks.
+  if (is_preflight(ex.request())) {
+    co_await answer_preflight(ex);
+    co_return;
+  }
   if (!match.route) {
     if (match.path_matched) {
       std::string allow;
@@ -429,12 +547,18 @@ asio::awaitable<void> Server::Impl::dispatch(Exchange& ex, const Match& match) {
     }
     co_return;
   }
+  std::optional<AccessGate::Pass> pass;
+  if (gate) {
+    pass = co_await gate->admit(ex);
+    if (!pass) co_return;  // answered: 401, 429 or 503
+  }
   std::string failure;
   try {
     co_await match.route->handler(ex);
   } catch (const std::exception& e) {
     failure = e.what();
   }
+  if (pass) co_await gate->release(std::move(*pass));
   if (!failure.empty()) {
     log::error("handler failed", "request_id", ex.request_id(), "route", ex.route(), "error", failure);
     std::string message = "internal error; see the server log for request " + ex.request_id();

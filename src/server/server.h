@@ -44,6 +44,9 @@ class MemoryStore;
 namespace devagent::cache {
 class ResponseCache;
 }
+namespace devagent::features {
+class FeatureFlags;
+}
 
 namespace devagent::server {
 
@@ -61,6 +64,18 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{30'000};
   std::chrono::milliseconds shutdown_timeout{5'000};
   int max_connections = 20'000;
+  // TLS (docs/security.md): PEM files; both empty means plain HTTP.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_min_version = "1.2";  // "1.2" or "1.3"
+  // A plain-HTTP listener on the same host answering 308 to https; -1: none.
+  int redirect_http_port = -1;
+  // CORS: allowed origins ("https://app.example.com", or "*" for any).
+  std::vector<std::string> cors_origins;
+  bool cors_credentials = false;
+  std::chrono::seconds cors_max_age{600};
+
+  bool tls() const { return !tls_cert.empty(); }
 
   static ServerOptions from(const config::Config& config);
 };
@@ -76,6 +91,7 @@ struct Services {
   agent::Agent* agent = nullptr;
   memory::MemoryStore* memory = nullptr;  // nullptr: memory off
   cache::ResponseCache* cache = nullptr;  // nullptr: response cache off
+  const features::FeatureFlags* features = nullptr;  // nullptr: every feature on
 };
 
 class Server {
@@ -103,6 +119,9 @@ class Server {
   // The executor of the server's threads, for background work (cache
   // maintenance) that should end with the server: watch shutdown_token().
   boost::asio::any_io_executor executor() const;
+  // The redirect listener's port (server.redirect_http_port) once listen()
+  // succeeded; 0 when there is none.
+  std::uint16_t redirect_port() const;
 
  private:
   struct Impl;

@@ -1,6 +1,8 @@
-// GET /api/v1/usage: the usage report, the same JSON as `devagent usage --json`.
+// GET /api/v1/usage: the usage report, the same JSON as `devagent usage --json`
+// (by=variant adds each prompt variant's answers and feedback).
 #include "core/blocking.h"
 #include "llm/usage_log.h"
+#include "memory/conversations.h"
 #include "server/handlers.h"
 #include "store/store.h"
 
@@ -32,6 +34,21 @@ awaitable<void> usage(Services& services, Exchange& ex) {
   if (!report) {
     Error error = report.error();
     co_await ex.reply_error(error);
+    co_return;
+  }
+  if (query->by == "variant" && services.db) {
+    // Beside each prompt variant's tokens and cost: its answers and ratings.
+    memory::Conversations conversations(*services.db);
+    std::int64_t since = query->since_ms.value_or(0), until = query->until_ms.value_or(INT64_MAX);
+    auto feedback = co_await run_blocking([&] { return conversations.feedback_by_variant(since, until); });
+    if (!feedback) {
+      Error error = feedback.error();
+      co_await ex.reply_error(error);
+      co_return;
+    }
+    memory::add_variants(*report, *feedback);
+    boost::json::value body = memory::to_json(*report, *feedback);
+    co_await ex.reply_json(200, body);
     co_return;
   }
   boost::json::value body = llm::to_json(*report);

@@ -93,14 +93,12 @@ awaitable<void> web_asset(Exchange& ex) {
   Headers headers = {
       {"ETag", etag},
       {"Cache-Control", html ? "no-cache" : "public, max-age=31536000, immutable"},
-      {"X-Content-Type-Options", "nosniff"},
   };
   if (!asset->gzip.empty()) headers.emplace_back("Vary", "Accept-Encoding");
-  if (html) {
-    headers.emplace_back("Content-Security-Policy", std::string(kContentSecurityPolicy));
-    headers.emplace_back("Referrer-Policy", "no-referrer");
-    headers.emplace_back("X-Frame-Options", "DENY");
-  }
+  // The other security headers (nosniff, Referrer-Policy, X-Frame-Options,
+  // HSTS) are added to every response by response_headers.cpp; the page
+  // replaces the API's "default-src 'none'" with its own policy.
+  if (html) headers.emplace_back("Content-Security-Policy", std::string(kContentSecurityPolicy));
   if (etag_matches(ex.header("If-None-Match"), etag)) {
     co_await ex.reply(304, std::string(), asset->content_type, headers);
     co_return;

@@ -17,6 +17,8 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "server/handlers.h"
+#include "server/response_headers.h"
+#include "server/server.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -44,7 +46,7 @@ constexpr std::size_t kMaxMessageBytes = 64 * 1024;  // one client message
 constexpr std::size_t kMaxRefBytes = 128;
 constexpr auto kForwardPoll = std::chrono::milliseconds(500);  // how often a forwarder looks up when idle
 
-using Socket = websocket::stream<beast::tcp_stream&>;
+using Socket = websocket::stream<ClientStream&>;
 
 metrics::Gauge& open_sockets() {
   static metrics::Gauge& g =
@@ -79,6 +81,9 @@ struct Session {
   websocket::close_reason close_reason;
   bool stopped = false;  // the peer is gone or the socket is closing: forwarders stop
 
+  std::string principal = "local";  // who opened the socket, and what it may use
+  std::optional<std::int64_t> daily_tokens;  // its key's own daily token budget
+  features::Enabled features;
   std::map<std::string, std::shared_ptr<Run>> runs;  // unfinished runs started on this socket
   int forwarders = 0;
   asio::steady_timer all_done;  // cancelled when the writer or a forwarder ends
@@ -275,6 +280,9 @@ void handle_message(Services& services, ChatState& state, const std::shared_ptr<
                   ref);
     return;
   }
+  request->principal = s->principal;
+  request->daily_tokens = s->daily_tokens;
+  request->features = s->features;
   auto run = start_chat_run(services, state, *request, request_id, executor);
   s->runs.emplace(run->id(), run);
   ++s->forwarders;
@@ -294,18 +302,29 @@ awaitable<void> websocket_chat(Services& services, ChatState& state, Exchange& e
     co_await ex.reply_error(503, "unavailable", "no agent in this server");
     co_return;
   }
+  std::string principal = ex.caller().principal;
+  features::Enabled enabled = enabled_features(services, principal);
+  if (!enabled.streaming) {
+    co_await ex.reply_error(403, "feature_disabled",
+                            "streaming is not enabled for this API key (features.streaming); use POST /api/v1/chat");
+    co_return;
+  }
   auto executor = co_await asio::this_coro::executor;
   std::string request_id = ex.request_id();
-  auto& tcp = ex.take_connection();
-  tcp.expires_never();  // the WebSocket keeps its own time (below)
-  Socket ws(tcp);
+  auto& connection = ex.take_connection();
+  connection.expires_never();  // the WebSocket keeps its own time (below)
+  Socket ws(connection);
   websocket::stream_base::timeout timeouts;
   timeouts.handshake_timeout = std::chrono::seconds(10);
   timeouts.idle_timeout = state.ws_idle_timeout;
   timeouts.keep_alive_pings = true;
   ws.set_option(timeouts);
-  ws.set_option(websocket::stream_base::decorator(
-      [request_id](websocket::response_type& res) { res.set("X-Request-Id", request_id); }));
+  const ServerOptions& options = ex.options();
+  std::string origin(ex.header("Origin"));
+  ws.set_option(websocket::stream_base::decorator([request_id, &options, origin](websocket::response_type& res) {
+    res.set("X-Request-Id", request_id);
+    add_response_headers(res, options, origin);
+  }));
   ws.read_message_max(kMaxMessageBytes);
   ws.text(true);
   auto [accept_error] = co_await ws.async_accept(ex.request(), tuple_awaitable);
@@ -317,6 +336,9 @@ awaitable<void> websocket_chat(Services& services, ChatState& state, Exchange& e
   log::info("websocket open", "request_id", request_id);
 
   auto s = std::make_shared<Session>(ws, executor, state, ex.options().write_timeout);
+  s->principal = principal;
+  s->daily_tokens = ex.caller().daily_tokens;
+  s->features = enabled;
   s->writer_running = true;
   asio::co_spawn(executor, write_loop(s), asio::detached);
 

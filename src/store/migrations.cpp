@@ -99,6 +99,44 @@ const std::vector<Migration>& migrations() {
             seq BIGINT NOT NULL
           );
           CREATE INDEX messages_conversation ON messages (conversation_id, seq);)"},
+      // API keys and the request limits that count per key or per address
+      // (src/server/auth.h, src/server/limits.h). Only a key's SHA-256 is
+      // kept; prefix is its first characters, for display and lookup. NULL
+      // limits take the configured defaults. rate_hits holds one row per
+      // request of the last minute (a sliding window); stream_leases one row
+      // per open stream, expiring unless renewed, so a crashed instance's
+      // streams free themselves.
+      {6, "api keys and limits",
+       R"(CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            prefix TEXT NOT NULL,
+            hash TEXT NOT NULL UNIQUE,
+            rpm BIGINT,
+            streams BIGINT,
+            daily_tokens BIGINT,
+            created_at BIGINT NOT NULL,
+            last_used_at BIGINT,
+            revoked_at BIGINT
+          );
+          CREATE INDEX api_keys_prefix ON api_keys (prefix);
+          CREATE TABLE rate_hits (
+            id TEXT PRIMARY KEY,
+            bucket TEXT NOT NULL,
+            at BIGINT NOT NULL
+          );
+          CREATE INDEX rate_hits_bucket ON rate_hits (bucket, at);
+          CREATE INDEX rate_hits_at ON rate_hits (at);
+          CREATE TABLE stream_leases (
+            id TEXT PRIMARY KEY,
+            key_id TEXT NOT NULL,
+            expires_at BIGINT NOT NULL
+          );
+          CREATE INDEX stream_leases_key ON stream_leases (key_id, expires_at);)"},
+      // The prompt A/B variant an answer was written with (agent/prompts.h),
+      // so feedback can be compared per variant.
+      {7, "message variants",
+       R"(ALTER TABLE messages ADD COLUMN variant TEXT NOT NULL DEFAULT '';)"},
   };
   return list;
 }

@@ -10,6 +10,8 @@
 // update.
 #include "store/postgres.h"
 
+#include "store/query_timer.h"
+
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -321,12 +323,15 @@ class Pool final : public Database {
   Dialect dialect() const override { return Dialect::postgres; }
 
   Result<Rows> query(std::string_view sql, const std::vector<Value>& params) override {
+    QueryTimer t(Dialect::postgres, QueryOp::query);
     return with_connection<Rows>([&](Connection& c) { return Bound(c).query(sql, params); });
   }
   Result<std::int64_t> execute(std::string_view sql, const std::vector<Value>& params) override {
+    QueryTimer t(Dialect::postgres, QueryOp::execute);
     return with_connection<std::int64_t>([&](Connection& c) { return Bound(c).execute(sql, params); });
   }
   Result<> execute_script(std::string_view sql) override {
+    QueryTimer t(Dialect::postgres, QueryOp::script);
     return with_connection<void>([&](Connection& c) { return c.script(sql); });
   }
   Result<> ping() override {
@@ -334,6 +339,7 @@ class Pool final : public Database {
   }
 
   Result<> transaction(const std::function<Result<>(Database&)>& fn) override {
+    QueryTimer t(Dialect::postgres, QueryOp::transaction);  // retries included
     thread_local std::minstd_rand rng{std::random_device{}()};
     for (int attempt = 1;; ++attempt) {
       bool retry = false;

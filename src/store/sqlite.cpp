@@ -1,5 +1,7 @@
 #include "store/sqlite.h"
 
+#include "store/query_timer.h"
+
 #include <sqlite3.h>
 
 #include <atomic>
@@ -156,18 +158,22 @@ class Pool final : public Database {
 
   Dialect dialect() const override { return Dialect::sqlite; }
   Result<Rows> query(std::string_view sql, const std::vector<Value>& params) override {
+    QueryTimer t(Dialect::sqlite, QueryOp::query);
     Lease l(*this);
     return l.conn->query(sql, params);
   }
   Result<std::int64_t> execute(std::string_view sql, const std::vector<Value>& params) override {
+    QueryTimer t(Dialect::sqlite, QueryOp::execute);
     Lease l(*this);
     return l.conn->execute(sql, params);
   }
   Result<> execute_script(std::string_view sql) override {
+    QueryTimer t(Dialect::sqlite, QueryOp::script);
     Lease l(*this);
     return l.conn->execute_script(sql);
   }
   Result<> transaction(const std::function<Result<>(Database&)>& fn) override {
+    QueryTimer t(Dialect::sqlite, QueryOp::transaction);
     Lease l(*this);
     return l.conn->transaction(fn);
   }

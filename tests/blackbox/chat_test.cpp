@@ -8,7 +8,10 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include <set>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace devagent::testing {
@@ -315,6 +318,53 @@ TEST(ChatCancel, AClientThatHangsUpCancelsItsRun) {
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.back().kind, "error") << replay.body;
   EXPECT_EQ(events.back().data.at("kind").as_string(), "cancelled") << replay.body;
+}
+
+// Every line the server logs for a chat carries the chat's request id: the
+// server's own, the model router's (failed attempts) and memory's (its
+// summary route is down), whichever thread of the server or the blocking
+// pool wrote it (core/log_context.h).
+TEST(ChatLogs, EveryLineOfAChatCarriesItsRequestId) {
+  FakeUpstream fake;
+  fake.set_default_reply(Reply::text("The engine is in src/engine.cpp."));
+  RefusingPort down;
+  ServerProcess server({}, {{"OPENAI_BASE_URL", fake.base_url()},
+                            {"OPENAI_API_KEY", "k"},
+                            {"ANTHROPIC_BASE_URL", down.url()},
+                            {"ANTHROPIC_API_KEY", "k"},
+                            {"DEVAGENT_ROUTES_DECOMPOSITION", "openai:gpt-4o"},
+                            {"DEVAGENT_ROUTES_RESPONSE", "openai:gpt-4o"},
+                            {"DEVAGENT_ROUTES_SUMMARY", "anthropic:claude-3-5-haiku-latest"}});
+  auto before = server.process().stderr_text().size();
+  std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"},
+                                                              {"X-Request-Id", "chat-log-1"}};
+  auto res =
+      http_request(server.port(), verb::post, "/api/v1/chat", R"({"message": "where is the engine?"})", headers, 60s);
+  ASSERT_EQ(res.status, 200) << res.body;
+  ASSERT_EQ(parse_sse(res.body).back().kind, "answer_done") << res.body;
+
+  // The run remembers the turn after the stream has ended: wait for memory's line.
+  std::string log;
+  for (auto deadline = std::chrono::steady_clock::now() + 30s; std::chrono::steady_clock::now() < deadline;) {
+    log = server.process().stderr_text().substr(before);
+    if (log.find("\"msg\":\"memory: ") != std::string::npos) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  std::set<std::string> messages;
+  std::istringstream lines(log);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    auto v = json::parse(line).as_object();
+    messages.insert(std::string(v.at("msg").as_string()));
+    ASSERT_TRUE(v.contains("request_id")) << line;
+    EXPECT_EQ(v.at("request_id").as_string(), "chat-log-1") << line;
+  }
+  EXPECT_TRUE(messages.count("request")) << log;
+  EXPECT_TRUE(messages.count("llm attempt failed")) << log;
+  bool from_memory = false;
+  for (const auto& m : messages) from_memory = from_memory || m.rfind("memory: ", 0) == 0;
+  EXPECT_TRUE(from_memory) << log;
 }
 
 }  // namespace

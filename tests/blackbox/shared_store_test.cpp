@@ -87,5 +87,33 @@ TEST(SharedStore, AnAnswerCachedByOneInstanceIsAHitOnTheOther) {
   EXPECT_FALSE(ask(a.port(), "How do I reverse a list in Python?").contains("cached"));
 }
 
+TEST(SharedStore, TwoInstancesShareAKeysPerMinuteLimit) {
+  if (!store::testing::postgres_url()) GTEST_SKIP() << store::testing::kNoPostgres;
+  store::testing::Backend db("postgres");
+  auto env = on_postgres(db.options().postgres_url);
+  ServerProcess a({}, env);
+  ServerProcess b({}, env);
+  ProcessOptions create;
+  create.args = {"keys", "create", "--name", "shared", "--rpm", "3", "--json"};
+  create.env = env;
+  auto created = run(devagent_binary(), create);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::string key(json::parse(created.out).at("key").as_string());
+  auto version = [&](unsigned short port) {
+    return http_request(port, verb::get, "/api/v1/version", {}, {{"Authorization", "Bearer " + key}});
+  };
+  EXPECT_EQ(version(a.port()).status, 200);
+  EXPECT_EQ(version(b.port()).status, 200);
+  EXPECT_EQ(version(a.port()).status, 200);
+  // The fourth request of the minute is refused on either instance.
+  auto refused = version(b.port());
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_FALSE(refused.header("retry-after").empty());
+  EXPECT_EQ(version(a.port()).status, 429);
+  // Without a key both refuse alike.
+  EXPECT_EQ(http_get(a.port(), "/api/v1/version").status, 401);
+  EXPECT_EQ(http_get(b.port(), "/api/v1/version").status, 401);
+}
+
 }  // namespace
 }  // namespace devagent::testing

@@ -61,6 +61,23 @@ TEST(Sse, IgnoresEventsWithoutDataAndTheByteOrderMark) {
   EXPECT_EQ(got[0].data, "x");
 }
 
+// Found by fuzz_sse_parser (fuzz/corpus/sse_parser/regressions/bom-cut-across-reads):
+// a BOM cut by the first reads was taken as text, and the first event lost.
+TEST(Sse, IgnoresAByteOrderMarkCutAcrossReads) {
+  for (size_t piece : {1u, 2u, 4u}) {
+    auto got = parse_in_pieces("\xEF\xBB\xBF" "data: bom\r\n\r\ndata: next\n\n", piece);
+    ASSERT_EQ(got.size(), 2u) << "piece " << piece;
+    EXPECT_EQ(got[0].data, "bom");
+    EXPECT_EQ(got[1].data, "next");
+  }
+  // The start of a BOM that does not finish is text: "\xEF" "data" is not the field "data".
+  for (size_t piece : {1u, 2u, 100u}) {
+    auto got = parse_in_pieces("\xEF" "data: x\n\ndata: y\n\n", piece);
+    ASSERT_EQ(got.size(), 1u) << "piece " << piece;
+    EXPECT_EQ(got[0].data, "y");
+  }
+}
+
 TEST(Sse, KeepsLastEventIdAndRetry) {
   SseParser p;
   std::vector<SseEvent> got;

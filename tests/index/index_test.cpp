@@ -78,6 +78,38 @@ TEST(Ann, RemovedKeysAreNotReturnedAndCanComeBack) {
   EXPECT_TRUE(ann.search(std::vector<float>(5, 0.1f), 3).empty());
 }
 
+TEST(Ann, ManyKeysInsertedFromSeveralThreadsAreFoundLikeOneByOne) {
+  std::mt19937 rng(3);
+  const std::size_t dim = 32, n = 4000;
+  AnnIndex ann({.dimension = dim, .initial_capacity = 16});
+  ann.add(7, unit(rng, dim));  // replaced by the batch below
+  std::vector<std::uint64_t> keys;
+  std::vector<float> flat;
+  std::vector<std::vector<float>> data;
+  for (std::size_t i = 0; i < n; ++i) {
+    keys.push_back(i);
+    data.push_back(unit(rng, dim));
+    flat.insert(flat.end(), data.back().begin(), data.back().end());
+  }
+  EXPECT_FALSE(ann.add_all(keys, std::vector<float>(5), 4));  // wrong size: nothing added
+  EXPECT_EQ(ann.size(), 1u);
+  ASSERT_TRUE(ann.add_all(keys, flat, 4));
+  EXPECT_EQ(ann.size(), n);
+  std::size_t exact_top = 0;
+  for (std::size_t i = 0; i < n; i += 40) {
+    auto hits = ann.search(data[i], 1);
+    ASSERT_EQ(hits.size(), 1u);
+    exact_top += hits[0].key == i;
+  }
+  EXPECT_GE(exact_top, 97u);  // each vector finds itself (100 tries)
+  std::vector<std::uint64_t> probe = {7, 123, 99999};
+  auto sims = ann.similarities(probe, data[7]);
+  ASSERT_EQ(sims.size(), 3u);
+  EXPECT_NEAR(*sims[0], 1.0f, 1e-5);  // key 7 now holds data[7]
+  EXPECT_NEAR(*sims[1], dot(data[7], data[123]), 1e-5);
+  EXPECT_FALSE(sims[2].has_value());
+}
+
 TEST(Bm25, TermsKeepIdentifiersAndTheirPieces) {
   auto terms = bm25_terms("Our staging DB is db-staging-7; see parseConfig in src/core/config.cpp");
   auto has = [&](const std::string& t) { return std::find(terms.begin(), terms.end(), t) != terms.end(); };
@@ -109,6 +141,69 @@ TEST(Bm25, RanksRareTermsAndShortDocumentsHigher) {
   EXPECT_TRUE(ix.search("crates", 5).empty());
   EXPECT_EQ(ix.search("tokio", 5).at(0).key, 3u);
   EXPECT_EQ(ix.size(), 3u);
+}
+
+// A random corpus with a Zipf-like vocabulary: a few very common words (long
+// postings lists, low idf) and a long tail, documents of 1 to 40 words.
+std::string random_text(std::mt19937& rng, std::size_t max_words) {
+  std::uniform_int_distribution<std::size_t> words(1, max_words);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::string text;
+  for (std::size_t i = 0, n = words(rng); i < n; ++i) {
+    auto rank = static_cast<int>(std::pow(400.0, u(rng)));  // 1..400, small ranks far more often
+    text += "w" + std::to_string(rank) + " ";
+  }
+  return text;
+}
+
+TEST(Bm25, MaxScoreFindsExactlyTheExhaustiveTopK) {
+  std::mt19937 rng(42);
+  Bm25Index ix;
+  const std::uint64_t n = 6000;
+  for (std::uint64_t key = 0; key < n; ++key) ix.add(key * 7 + 3, random_text(rng, 40));
+  // Churn: removals and replacements leave holes and renumbered documents.
+  std::uniform_int_distribution<std::uint64_t> any(0, n - 1);
+  for (int i = 0; i < 800; ++i) ix.remove(any(rng) * 7 + 3);
+  for (int i = 0; i < 800; ++i) ix.add(any(rng) * 7 + 3, random_text(rng, 40));
+  std::size_t compared = 0;
+  for (int q = 0; q < 300; ++q) {
+    std::string query = random_text(rng, 8);
+    for (std::size_t k : {1, 5, 50, 500}) {
+      auto fast = ix.search(query, k);
+      auto exact = ix.search_exhaustive(query, k);
+      ASSERT_EQ(fast.size(), exact.size()) << query << " k=" << k;
+      for (std::size_t i = 0; i < fast.size(); ++i) {
+        ASSERT_EQ(fast[i].key, exact[i].key) << query << " k=" << k << " rank " << i;
+        ASSERT_EQ(fast[i].score, exact[i].score) << query << " k=" << k << " rank " << i;
+      }
+      compared += fast.size();
+    }
+  }
+  EXPECT_GT(compared, 100000u);
+}
+
+TEST(Bm25, EqualScoresGoToTheSmallerKeyAtTheCutOff) {
+  Bm25Index ix;
+  for (std::uint64_t key = 1000; key > 0; --key) ix.add(key, "same words here");  // added largest key first
+  ix.add(5000, "other text");
+  auto hits = ix.search("words", 3);
+  ASSERT_EQ(hits.size(), 3u);
+  EXPECT_EQ(hits[0].key, 1u);
+  EXPECT_EQ(hits[1].key, 2u);
+  EXPECT_EQ(hits[2].key, 3u);
+  EXPECT_EQ(hits[0].score, hits[2].score);
+}
+
+TEST(Bm25, RareTermsAreFoundAmongManyCommonOnes) {
+  // A query mixing a word in every document with one in a single document:
+  // the rare one decides, and the common list is skipped, not missed.
+  Bm25Index ix;
+  for (std::uint64_t key = 0; key < 5000; ++key) ix.add(key, "service log line " + std::to_string(key));
+  ix.add(9999, "service billing owner is alice");
+  auto hits = ix.search("billing service", 2);
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0].key, 9999u);
+  EXPECT_EQ(ix.search("billing service", 2)[1].key, ix.search_exhaustive("billing service", 2)[1].key);
 }
 
 }  // namespace

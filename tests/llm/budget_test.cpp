@@ -338,6 +338,24 @@ TEST_P(BudgetTest, TwoInstancesUseExactlyTheLimitWhenEveryCallUsesItsFullReserva
   expect_no_overspend(c, second, true);
 }
 
+TEST_P(BudgetTest, APrincipalsOwnTokenLimitAppliesWithoutAConfiguredOne) {
+  BudgetGuard guard(*db_, BudgetLimits{});  // no configured limit
+  ASSERT_FALSE(guard.enabled());
+  auto within = guard.reserve("key-a", 60, 0, 100);
+  ASSERT_TRUE(within) << within.error().message;
+  EXPECT_TRUE(within->active());
+  within->settle(60, 0);
+  auto over = guard.reserve("key-a", 50, 0, 100);
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().kind, devagent::ErrorKind::rate_limited);
+  EXPECT_NE(over.error().message.find("daily token limit of 100 tokens"), std::string::npos) << over.error().message;
+  // Another principal, and the same one without its own limit, are not held back.
+  EXPECT_TRUE(guard.reserve("key-b", 50, 0, 100));
+  auto unlimited = guard.reserve("key-a", 50, 0);
+  ASSERT_TRUE(unlimited);
+  EXPECT_FALSE(unlimited->active());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, BudgetTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 

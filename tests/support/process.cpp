@@ -202,7 +202,7 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::map<std::
   o.env = std::move(env);
   o.cwd = dir_.path();
   process_ = Process::start(devagent_binary(), o);
-  auto line = process_->wait_for_line("listening on http://", std::chrono::seconds(30));
+  auto line = process_->wait_for_line("listening on http", std::chrono::seconds(30));  // http:// or https://
   if (!line) {
     throw std::runtime_error("devagent serve did not start; stderr:\n" + process_->stderr_text());
   }

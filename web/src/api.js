@@ -13,13 +13,32 @@ async function failure(res) {
   return new Error(message);
 }
 
+// API keys (docs/security.md): when the server answers 401, the UI asks for
+// a key once and keeps it for this tab in sessionStorage; every request
+// then sends it as "Authorization: Bearer <key>".
+const KEY_ITEM = 'devagent.apiKey';
+
+function withKey(init) {
+  const key = sessionStorage.getItem(KEY_ITEM);
+  return key ? { ...init, headers: { ...init.headers, Authorization: `Bearer ${key}` } } : init;
+}
+
+async function send(path, init) {
+  const res = await fetch(path, withKey(init));
+  if (res.status !== 401) return res;
+  const key = window.prompt('This devagent server needs an API key (devagent keys create --name NAME):');
+  if (!key || !key.trim()) return res;
+  sessionStorage.setItem(KEY_ITEM, key.trim());
+  return fetch(path, withKey(init));
+}
+
 async function request(method, path, body) {
   const init = { method, headers: {} };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  const res = await fetch(path, init);
+  const res = await send(path, init);
   if (!res.ok) throw await failure(res);
   if (res.status === 204) return null;
   const type = res.headers.get('Content-Type') || '';
@@ -43,7 +62,7 @@ export async function chat({ conversationId, message, offline }, onEvent, signal
   const body = { message };
   if (conversationId) body.conversation_id = conversationId;
   if (offline) body.options = { offline: true };
-  const res = await fetch('/api/v1/chat', {
+  const res = await send('/api/v1/chat', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
     body: JSON.stringify(body),
