@@ -82,37 +82,76 @@ namespace {
 
 constexpr std::size_t kBlock = 64;  // postings per block-max entry
 constexpr std::uint32_t kNoDoc = std::numeric_limits<std::uint32_t>::max();
-// A bound counts as below a score only when it is below by more than
-// rounding could explain (bounds are summed in another order than scores).
-bool below(double bound, double score) { return bound * (1 + 1e-9) < score; }
 
-// The k best hits seen so far; the worst of them on top.
+// Why search() may skip a document or block whose bound merely EQUALS the
+// k-th score, with no rounding slack:
+//
+// 1. Ties. Equal scores go to the smaller document number (TopK::better),
+//    and search() visits documents in increasing number, so once the top k
+//    is full, every document still to come is numbered after all of those
+//    held: with a score equal to the k-th it loses the tie. It gets in only
+//    with a score strictly above the k-th one (TopK::excludes).
+// 2. Bounds. A document's score is summed over the query's lists in one
+//    fixed order (Cursor order), adding its term's part or nothing, and every
+//    bound search() compares is summed in that same order from parts at
+//    least as large: a list's bound, a block's bound, or the part already
+//    scored. Rounding to nearest is monotone (a <= b implies fl(a + x) <=
+//    fl(b + x)), so the computed score is <= the computed bound, exactly.
+// 3. Parts. A block's bound is Cursor::score at the block's largest tf and
+//    shortest length, so every posting's part is at most its block's bound,
+//    which is at most its list's bound. Shorter length: a larger or equal
+//    computed score, exactly (each step of the formula is monotone in it).
+//    Larger tf: the real score idf (k1 + 1) tf / (tf + c), c >= k1 (1 - b)
+//    = 0.3, grows by a factor of at least 1 + 0.3 / (tf (tf + 1.3)) per unit
+//    of tf, and the computed one is within 6 roundings (each at most 2^-53
+//    relative) of it; for tf < 2^23 that growth (> 4e-15) exceeds the two
+//    values' rounding together (< 1.4e-15), so the computed score is
+//    monotone too. Past that (a term 8 million times in one document) the
+//    block bound keeps a relative slack of 1e-9 (Cursor::block_bound).
+//
+// The results equal search_exhaustive's to the last bit as long as the
+// compiler evaluates Cursor::score the same way everywhere (no -ffast-math;
+// an FMA contraction of its denominator would keep it monotone).
+constexpr std::uint32_t kExactTf = 1u << 23;
+
+// The k best documents seen so far; the worst of them on top. Equal scores
+// go to the smaller document number, i.e. the document added (or last
+// replaced) first.
 class TopK {
  public:
   explicit TopK(std::size_t k) : k_(k) { hits_.reserve(k + 1); }
-  static bool better(const Bm25Hit& a, const Bm25Hit& b) {
-    return a.score != b.score ? a.score > b.score : a.key < b.key;
-  }
   bool full() const { return hits_.size() >= k_; }
-  // The score a document must at least reach to get in (0 until full).
+  // The k-th score (0 until full).
   double threshold() const { return full() ? hits_.front().score : 0; }
-  void offer(Bm25Hit h) {
-    if (full() && !better(h, hits_.front())) return;
-    hits_.push_back(h);
+  // Whether a document scoring at most bound, numbered after every document
+  // offered so far, cannot get in (it would at best tie the k-th and lose).
+  bool excludes(double bound) const { return full() && bound <= hits_.front().score; }
+  void offer(double score, std::uint32_t doc) {
+    Entry e{score, doc};
+    if (full() && !better(e, hits_.front())) return;
+    hits_.push_back(e);
     std::push_heap(hits_.begin(), hits_.end(), better);
     if (hits_.size() > k_) {
       std::pop_heap(hits_.begin(), hits_.end(), better);
       hits_.pop_back();
     }
   }
-  std::vector<Bm25Hit> sorted() && {
+  std::vector<Bm25Hit> sorted(const std::vector<std::uint64_t>& key_of_doc) && {
     std::sort(hits_.begin(), hits_.end(), better);
-    return std::move(hits_);
+    std::vector<Bm25Hit> out;
+    out.reserve(hits_.size());
+    for (const auto& e : hits_) out.push_back(Bm25Hit{key_of_doc[e.doc], e.score});
+    return out;
   }
 
  private:
+  struct Entry {
+    double score;
+    std::uint32_t doc;
+  };
+  static bool better(const Entry& a, const Entry& b) { return a.score != b.score ? a.score > b.score : a.doc < b.doc; }
   std::size_t k_;
-  std::vector<Bm25Hit> hits_;
+  std::vector<Entry> hits_;
 };
 
 }  // namespace
@@ -125,14 +164,26 @@ struct Bm25Index::Cursor {
   double slope;  // k1 b / average length
   double bound;  // the largest score any of its postings can give
   std::size_t pos = 0;
+  std::size_t bound_block = std::numeric_limits<std::size_t>::max();  // the block of bound_of_block
+  double bound_of_block = 0;
 
   double score(std::uint32_t tf, std::uint32_t length) const {
     double t = tf;
     return idf * t * (kK1 + 1) / (t + norm + slope * length);
   }
+  // At least the computed score of every posting in the block (see above).
   double block_bound(std::size_t block) const {
     const auto& b = postings->blocks[block];
-    return score(b.tf, b.length);
+    double s = score(b.tf, b.length);
+    return b.tf < kExactTf ? s : s * (1 + 1e-9);
+  }
+  // The bound of the block the cursor is in, computed once per block.
+  double current_block_bound() {
+    if (pos / kBlock != bound_block) {
+      bound_block = pos / kBlock;
+      bound_of_block = block_bound(bound_block);
+    }
+    return bound_of_block;
   }
   std::uint32_t doc() const { return pos < postings->list.size() ? postings->list[pos].doc : kNoDoc; }
   // The last document of the block the cursor is in.
@@ -252,19 +303,20 @@ std::vector<Bm25Hit> Bm25Index::search_exhaustive(std::string_view query, std::s
     }
   }
   TopK top(k);
-  for (auto doc : touched) top.offer(Bm25Hit{key_of_doc_[doc], score[doc]});
-  return std::move(top).sorted();
+  for (auto doc : touched) top.offer(score[doc], doc);
+  return std::move(top).sorted(key_of_doc_);
 }
 
 // Block-max MaxScore (Turtle & Flood 1995; block maxima as in Ding & Suel
 // 2011). Lists are ordered by their score bound, smallest first. While the
-// top k is full, the lists whose bounds sum below the k-th score are
-// "non-essential": a document in none of the others cannot get in, so only
-// documents of the essential lists are visited, and the non-essential lists
-// are probed for them (and not at all once the score so far plus their
-// bounds falls short). Before a document is scored, the essential lists'
-// current blocks bound every document up to the first block end; when that
-// bound falls short, the lists jump past it.
+// top k is full, the lists whose bounds sum to at most the k-th score are
+// "non-essential": a document in none of the others cannot get in (at best
+// it ties the k-th, and loses: see the comment at the top), so only
+// documents of the essential lists are visited, in increasing number, and
+// the non-essential lists are probed for them (and not at all once the score
+// so far plus their bounds falls short). Before a document is scored, the
+// essential lists' current blocks bound every document up to the first
+// block end; when that bound falls short, the lists jump past it.
 std::vector<Bm25Hit> Bm25Index::search(std::string_view query, std::size_t k) const {
   std::shared_lock lock(mutex_);
   auto lists = cursors(query);
@@ -276,28 +328,29 @@ std::vector<Bm25Hit> Bm25Index::search(std::string_view query, std::size_t k) co
   TopK top(k);
   std::size_t essential = 0;  // lists [essential, m) are essential
   for (;;) {
-    while (essential < m && top.full() && below(prefix[essential], top.threshold())) ++essential;
+    while (essential < m && top.excludes(prefix[essential])) ++essential;
     if (essential == m) break;
     std::uint32_t doc = kNoDoc;
     for (std::size_t i = essential; i < m; ++i) doc = std::min(doc, lists[i].doc());
     if (doc == kNoDoc) break;
-    double rest = essential ? prefix[essential - 1] : 0;  // what the non-essential lists can add
 
     if (top.full()) {
-      double bound = rest;
+      // What the non-essential lists can add, then the essential lists'
+      // current blocks: in list order, as scores are summed.
+      double bound = essential ? prefix[essential - 1] : 0;
       std::uint32_t until = kNoDoc;
       for (std::size_t i = essential; i < m; ++i) {
         if (lists[i].doc() == kNoDoc) continue;
-        bound += lists[i].block_bound(lists[i].pos / kBlock);
+        bound += lists[i].current_block_bound();
         until = std::min(until, lists[i].block_last());
       }
-      if (below(bound, top.threshold())) {
+      if (top.excludes(bound)) {
         for (std::size_t i = essential; i < m; ++i) lists[i].seek(until + 1);
         continue;
       }
     }
 
-    double sum = 0;  // the essential lists' part of the score
+    double sum = 0;  // the parts known so far, in the order found
     for (std::size_t i = 0; i < m; ++i) part[i] = 0;
     for (std::size_t i = essential; i < m; ++i) {
       auto& c = lists[i];
@@ -307,9 +360,20 @@ std::vector<Bm25Hit> Bm25Index::search(std::string_view query, std::size_t k) co
       sum += part[i];
       ++c.pos;
     }
+    // Whether the document cannot get in though the lists 0..i (not probed
+    // yet) add their bounds. The exact test sums those bounds and the known
+    // parts in list order (see the top), in O(m); it is needed only when
+    // the sum in the order found, which is within rounding (far less than
+    // 1e-9 relative) of it, comes near the k-th score.
+    auto excluded = [&](std::size_t i) {
+      if (!top.full() || sum + prefix[i] > top.threshold() * (1 + 1e-9)) return false;
+      double bound = prefix[i];
+      for (std::size_t j = i + 1; j < m; ++j) bound += part[j];
+      return top.excludes(bound);
+    };
     bool out = false;
     for (std::size_t i = essential; i-- > 0;) {
-      if (below(sum + prefix[i], top.threshold())) {
+      if (excluded(i)) {
         out = true;
         break;
       }
@@ -323,9 +387,9 @@ std::vector<Bm25Hit> Bm25Index::search(std::string_view query, std::size_t k) co
     if (out) continue;
     double score = 0;
     for (std::size_t i = 0; i < m; ++i) score += part[i];  // in list order, as search_exhaustive sums
-    top.offer(Bm25Hit{key_of_doc_[doc], score});
+    top.offer(score, doc);
   }
-  return std::move(top).sorted();
+  return std::move(top).sorted(key_of_doc_);
 }
 
 std::size_t Bm25Index::size() const {

@@ -30,12 +30,13 @@ class Bm25Index {
   // Adds or replaces the document of key.
   void add(std::uint64_t key, std::string_view text);
   bool remove(std::uint64_t key);
-  // The k best-scoring documents over every term of the query, best first
-  // (equal scores: the smaller key first); documents sharing no term are not
-  // returned. Exactly the result of search_exhaustive, found by block-max
-  // MaxScore: postings are ordered by document and every block of 64 knows
-  // its largest term frequency and shortest document, so documents and
-  // blocks that cannot reach the k-th best score so far are skipped unscored.
+  // The k best-scoring documents over every term of the query, best first;
+  // equal scores go to the document added first (a replaced document counts
+  // as added when it was replaced), whatever the keys. Documents sharing no
+  // term are not returned. Exactly the result of search_exhaustive, found by
+  // block-max MaxScore: postings are ordered by document and every block of
+  // 64 knows its largest term frequency and shortest document, so documents
+  // and blocks that cannot beat the k-th best so far are skipped unscored.
   std::vector<Bm25Hit> search(std::string_view query, std::size_t k) const;
   // The same, scoring every posting of every query term: the reference that
   // search() is tested against.
@@ -44,7 +45,8 @@ class Bm25Index {
 
  private:
   // Documents are numbered in the order they are added (a replaced document
-  // gets a new number), so appending keeps every postings list sorted.
+  // gets a new number), so appending keeps every postings list sorted; the
+  // number also orders equal scores, which lets search() skip ties.
   struct Posting {
     std::uint32_t doc;
     std::uint32_t tf;

@@ -182,16 +182,98 @@ TEST(Bm25, MaxScoreFindsExactlyTheExhaustiveTopK) {
   EXPECT_GT(compared, 100000u);
 }
 
-TEST(Bm25, EqualScoresGoToTheSmallerKeyAtTheCutOff) {
+TEST(Bm25, EqualScoresGoToTheDocumentAddedFirstWhateverTheKeys) {
   Bm25Index ix;
   for (std::uint64_t key = 1000; key > 0; --key) ix.add(key, "same words here");  // added largest key first
   ix.add(5000, "other text");
+  for (auto hits : {ix.search("words", 3), ix.search_exhaustive("words", 3)}) {
+    ASSERT_EQ(hits.size(), 3u);
+    EXPECT_EQ(hits[0].key, 1000u);
+    EXPECT_EQ(hits[1].key, 999u);
+    EXPECT_EQ(hits[2].key, 998u);
+    EXPECT_EQ(hits[0].score, hits[2].score);
+  }
+  // A replaced document counts as added when it was replaced; a removed one
+  // leaves no gap in the order of the others.
+  ix.add(1000, "same words here");
+  ix.remove(998);
   auto hits = ix.search("words", 3);
   ASSERT_EQ(hits.size(), 3u);
-  EXPECT_EQ(hits[0].key, 1u);
-  EXPECT_EQ(hits[1].key, 2u);
-  EXPECT_EQ(hits[2].key, 3u);
-  EXPECT_EQ(hits[0].score, hits[2].score);
+  EXPECT_EQ(hits[0].key, 999u);
+  EXPECT_EQ(hits[1].key, 997u);
+  EXPECT_EQ(hits[2].key, 996u);
+  EXPECT_EQ(ix.search("words", 1000).back().key, 1000u);
+}
+
+// Many documents with the very same text, hence the very same score: the
+// case where a block's or a list's bound equals the k-th score.
+TEST(Bm25, MaxScoreFindsExactlyTheExhaustiveTopKAmongManyTies) {
+  std::mt19937 rng(11);
+  std::vector<std::string> templates;
+  for (int t = 0; t < 12; ++t) templates.push_back(random_text(rng, 12));
+  templates.push_back("w1 w2 w3");  // short: the best score of common words
+  templates.push_back("w1 w2 w3 w1 w2 w3");
+  Bm25Index ix;
+  std::uniform_int_distribution<std::size_t> pick(0, templates.size() - 1);
+  std::uniform_real_distribution<double> u(0, 1);
+  const std::uint64_t n = 20000;
+  std::vector<std::size_t> template_of(n);  // SIZE_MAX: a random text
+  std::vector<std::uint64_t> added_at(n);   // the order of the last add
+  std::uint64_t clock = 0;
+  auto add = [&](std::uint64_t key) {
+    bool random = u(rng) < 0.05;
+    template_of[key] = random ? SIZE_MAX : pick(rng);
+    ix.add(key, random ? random_text(rng, 20) : templates[template_of[key]]);
+    added_at[key] = clock++;
+  };
+  // Keys in an order unrelated to the order of adding, as after churn.
+  std::vector<std::uint64_t> keys(n);
+  for (std::uint64_t i = 0; i < n; ++i) keys[i] = i;
+  std::shuffle(keys.begin(), keys.end(), rng);
+  for (auto key : keys) add(key);
+  std::uniform_int_distribution<std::uint64_t> any(0, n - 1);
+  std::set<std::uint64_t> removed;
+  for (int i = 0; i < 1500; ++i) {
+    auto key = any(rng);
+    if (ix.remove(key)) removed.insert(key);
+  }
+  for (int i = 0; i < 1500; ++i) {
+    auto key = any(rng);
+    add(key);
+    removed.erase(key);
+  }
+
+  std::size_t compared = 0, tied_left_out = 0;
+  for (int q = 0; q < 150; ++q) {
+    std::string query = q % 3 == 0 ? "w1 w2 w3" : random_text(rng, 5);
+    for (std::size_t k : {1, 7, 50, 300, 1000, 4000}) {
+      auto fast = ix.search(query, k);
+      auto exact = ix.search_exhaustive(query, k);
+      ASSERT_EQ(fast.size(), exact.size()) << query << " k=" << k;
+      for (std::size_t i = 0; i < fast.size(); ++i) {
+        ASSERT_EQ(fast[i].key, exact[i].key) << query << " k=" << k << " rank " << i;
+        ASSERT_EQ(fast[i].score, exact[i].score) << query << " k=" << k << " rank " << i;
+        ASSERT_FALSE(removed.count(fast[i].key));
+        if (i > 0 && fast[i].score == fast[i - 1].score) {
+          ASSERT_LT(added_at[fast[i - 1].key], added_at[fast[i].key]) << query << " k=" << k << " rank " << i;
+        }
+      }
+      compared += fast.size();
+      // At a cut-off inside a group of identical texts, the group's
+      // documents added first are the ones returned.
+      if (fast.size() < k || fast.empty() || template_of[fast.back().key] == SIZE_MAX) continue;
+      std::size_t group = template_of[fast.back().key];
+      std::set<std::uint64_t> returned;
+      for (const auto& h : fast) returned.insert(h.key);
+      for (std::uint64_t key = 0; key < n; ++key) {
+        if (template_of[key] != group || removed.count(key) || returned.count(key)) continue;
+        ASSERT_GT(added_at[key], added_at[fast.back().key]) << query << " k=" << k;
+        ++tied_left_out;
+      }
+    }
+  }
+  EXPECT_GT(compared, 300000u);
+  EXPECT_GT(tied_left_out, 10000u);  // the cut-off fell inside a tie group often
 }
 
 TEST(Bm25, RareTermsAreFoundAmongManyCommonOnes) {
