@@ -112,9 +112,16 @@ main() {
   # own HEALTHCHECK command against it.
   ctr=$("${BUILDAH[@]}" from --pull=never "$IMAGE")
   out=$WORK/serve.out
+  # Keeps the script's own exit status: the server's (killed) status from
+  # `wait` must not become it (under set -e it did: "OK", then exit 1).
   cleanup() {
-    [ -n "${serve_pid:-}" ] && kill -TERM -- "-$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
+    local rc=$?
+    if [ -n "${serve_pid:-}" ]; then
+      kill -TERM -- "-$serve_pid" 2>/dev/null || true
+      wait "$serve_pid" 2>/dev/null || true
+    fi
     "${BUILDAH[@]}" rm "$ctr" >/dev/null 2>&1 || true
+    exit "$rc"
   }
   trap cleanup EXIT
 
