@@ -2,6 +2,7 @@
 // the lines must not depend on where the chunks were cut.
 //
 // Input: byte 0 picks the chunk size, the rest is the stream.
+#include "chunked_input.h"
 #include "http/sse.h"
 
 #include <cstddef>
@@ -22,22 +23,19 @@ Outcome parse_in_chunks(std::string_view stream, std::size_t chunk, std::size_t 
   devagent::http::NdjsonParser parser(limit);
   Outcome out;
   auto collect = [&out](std::string_view line) { out.lines.emplace_back(line); };
-  for (std::size_t at = 0; at < stream.size(); at += chunk) {
-    if (!parser.feed(stream.substr(at, chunk), collect)) {
-      out.failed = true;
-      return out;
-    }
-  }
-  parser.finish(collect);
+  out.failed = !devagent::fuzz::feed_in_chunks(stream, chunk, [&](std::string_view piece) {
+    return parser.feed(piece, collect);
+  });
+  if (!out.failed) parser.finish(collect);
   return out;
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) return 0;
-  std::size_t chunk = 1 + data[0] % 16;
-  std::string_view stream(reinterpret_cast<const char*>(data) + 1, size - 1);
+  auto input = devagent::fuzz::chunked_input(data, size);
+  if (!input) return 0;
+  auto [chunk, stream] = *input;
 
   auto whole = parse_in_chunks(stream, stream.size() + 1, 1 << 20);
   auto pieces = parse_in_chunks(stream, chunk, 1 << 20);

@@ -3,6 +3,7 @@
 // stream anywhere).
 //
 // Input: byte 0 picks the chunk size, the rest is the stream.
+#include "chunked_input.h"
 #include "http/sse.h"
 
 #include <cstddef>
@@ -27,12 +28,9 @@ Outcome parse_in_chunks(std::string_view stream, std::size_t chunk, std::size_t 
   SseParser parser(limit);
   Outcome out;
   auto collect = [&out](SseEvent&& e) { out.events.push_back(std::move(e)); };
-  for (std::size_t at = 0; at < stream.size(); at += chunk) {
-    if (!parser.feed(stream.substr(at, chunk), collect)) {
-      out.failed = true;
-      break;
-    }
-  }
+  out.failed = !devagent::fuzz::feed_in_chunks(stream, chunk, [&](std::string_view piece) {
+    return parser.feed(piece, collect);
+  });
   out.last_id = parser.last_event_id();
   return out;
 }
@@ -50,9 +48,9 @@ bool same(const Outcome& a, const Outcome& b) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) return 0;
-  std::size_t chunk = 1 + data[0] % 16;
-  std::string_view stream(reinterpret_cast<const char*>(data) + 1, size - 1);
+  auto input = devagent::fuzz::chunked_input(data, size);
+  if (!input) return 0;
+  auto [chunk, stream] = *input;
 
   // No limit reached: one piece and small chunks must agree.
   auto whole = parse_in_chunks(stream, stream.size() + 1, 1 << 20);

@@ -33,6 +33,7 @@ test_pkgs=(
   chromium         # the web UI's browser tests (tests/node/browser.test.mjs, driven by playwright-core)
   postgresql postgresql-contrib  # a throwaway server for the store's PostgreSQL tests (scripts/pg-test-server.sh)
   clang libclang-rt-14-dev       # `make fuzz`: clang and libFuzzer (docs/security.md, "Fuzzing")
+  nginx            # deploy/nginx/nginx.conf in front of two instances (tests/blackbox/shared_store_test.cpp)
 )
 # Only scripts/verify-image.sh installs these (not `make test`): it builds
 # deploy/Dockerfile without a Docker engine, from a debootstrapped base.

@@ -4,7 +4,6 @@
 #include "core/embedded.h"
 #include "core/features.h"
 
-#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -25,60 +24,16 @@ std::string trimmed(std::string_view text) {
   return std::string(text);
 }
 
-bool valid_version(std::string_view v) {
-  if (v.empty() || v.size() > 32) return false;
-  for (unsigned char c : v) {
-    if (!std::isalnum(c) && c != '-' && c != '_' && c != '.') return false;
-  }
-  return true;
-}
-
 // "decomposition/v1.md" -> {"decomposition", "v1"}
 std::optional<std::pair<std::string, std::string>> split_path(std::string_view path) {
   auto slash = path.find('/');
   if (slash == std::string_view::npos || !path.ends_with(".md")) return std::nullopt;
   std::string_view version = path.substr(slash + 1, path.size() - slash - 1 - 3);
-  if (!valid_version(version)) return std::nullopt;
+  if (!features::valid_version(version)) return std::nullopt;
   return std::pair{std::string(path.substr(0, slash)), std::string(version)};
 }
 
 }  // namespace
-
-Result<std::vector<std::pair<std::string, int>>> parse_split(std::string_view text) {
-  std::vector<std::pair<std::string, int>> out;
-  if (text.find('=') == std::string_view::npos) {
-    if (!valid_version(text)) return make_error(ErrorKind::invalid_argument, "expected a version like v1, got '" + std::string(text) + "'");
-    out.emplace_back(std::string(text), 100);
-    return out;
-  }
-  int total = 0;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto comma = text.find(',', start);
-    if (comma == std::string_view::npos) comma = text.size();
-    auto item = text.substr(start, comma - start);
-    auto eq = item.find('=');
-    std::string_view version = eq == std::string_view::npos ? item : item.substr(0, eq);
-    std::string_view weight = eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1);
-    int w = -1;
-    auto [end, ec] = std::from_chars(weight.data(), weight.data() + weight.size(), w);
-    if (!valid_version(version) || weight.empty() || ec != std::errc() || end != weight.data() + weight.size() ||
-        w < 0 || w > 100) {
-      return make_error(ErrorKind::invalid_argument,
-                        "expected version=weight items like v1=50,v2=50, got '" + std::string(item) + "'");
-    }
-    for (const auto& [v, _] : out) {
-      if (v == version) return make_error(ErrorKind::invalid_argument, "version " + v + " is listed twice");
-    }
-    out.emplace_back(std::string(version), w);
-    total += w;
-    start = comma + 1;
-  }
-  if (total != 100) {
-    return make_error(ErrorKind::invalid_argument, "the weights must add up to 100, not " + std::to_string(total));
-  }
-  return out;
-}
 
 PromptSet::PromptSet() {
   for (const auto& file : embedded_prompt_files()) {
@@ -104,7 +59,7 @@ Result<PromptSet> PromptSet::load(const config::Config& config) {
         std::string file = entry.path().filename().string();
         if (!entry.is_regular_file() || !file.ends_with(".md")) continue;
         std::string version = file.substr(0, file.size() - 3);
-        if (!valid_version(version)) {
+        if (!features::valid_version(version)) {
           return make_error(ErrorKind::config,
                             "prompts.dir: " + entry.path().string() + ": a version name has letters, digits, -, _ or .");
         }
@@ -126,7 +81,7 @@ Result<PromptSet> PromptSet::load(const config::Config& config) {
   }
   for (auto [name, t] : {std::pair{"decomposition", &set.decomposition_}, std::pair{"response", &set.response_}}) {
     std::string key = std::string("prompts.") + name;
-    auto split = parse_split(config.str(key));
+    auto split = features::parse_split(config.str(key));
     if (!split) return make_error(ErrorKind::config, key + ": " + split.error().message);
     for (const auto& [version, weight] : *split) {
       if (!t->texts.contains(version)) {

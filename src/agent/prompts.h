@@ -33,10 +33,6 @@ struct Prompts {
   std::string version;
 };
 
-// "v1" or "v1=50,v2=50": the versions and their weights (one version: 100).
-// Errors name what is wrong.
-Result<std::vector<std::pair<std::string, int>>> parse_split(std::string_view text);
-
 class PromptSet {
  public:
   // The embedded templates, v1 of each (no config).

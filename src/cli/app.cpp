@@ -61,18 +61,8 @@ std::unique_ptr<App> App::open(const GlobalFlags& flags, int& exit_code, Role ro
   app->config = std::move(*cfg);
   const auto& c = app->config;
 
-  auto db = store::open(store::options_from(c));
-  if (!db) {
-    print_error("cannot open the store: " + db.error().message);
-    exit_code = db.error().kind == ErrorKind::config ? kExitUsage : kExitRuntime;
-    return nullptr;
-  }
-  app->db = std::move(*db);
-  if (auto v = store::migrate(*app->db); !v) {
-    print_error("cannot migrate the store: " + v.error().message);
-    exit_code = kExitRuntime;
-    return nullptr;
-  }
+  app->db = open_store(c, exit_code);
+  if (!app->db) return nullptr;
 
   app->http = std::make_unique<http::Client>(http::ClientOptions::from(c));
   auto providers = llm::ProviderSet::from_config(c, *app->http);

@@ -10,6 +10,21 @@ namespace devagent::cli {
 
 void print_error(std::string_view message) { std::cerr << "devagent: " << message << std::endl; }
 
+std::unique_ptr<store::Database> open_store(const config::Config& cfg, int& exit_code) {
+  auto db = store::open(store::options_from(cfg));
+  if (!db) {
+    print_error("cannot open the store: " + db.error().message);
+    exit_code = db.error().kind == ErrorKind::config ? kExitUsage : kExitRuntime;
+    return nullptr;
+  }
+  if (auto version = store::migrate(**db); !version) {
+    print_error("cannot migrate the store: " + version.error().message);
+    exit_code = kExitRuntime;
+    return nullptr;
+  }
+  return std::move(*db);
+}
+
 std::optional<config::Config> load_config(const GlobalFlags& flags, Role role) {
   config::LoadOptions opts;
   opts.file = flags.config_file;

@@ -3,9 +3,11 @@
 #pragma once
 
 #include "core/config.h"
+#include "store/store.h"
 
 #include <CLI/CLI.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +34,11 @@ enum class Role { server, command };
 // Loads configuration with the flags applied last and configures logging.
 // On failure prints the one error line and returns nullopt.
 std::optional<config::Config> load_config(const GlobalFlags& flags, Role role = Role::command);
+
+// Opens the configured store and brings its schema up to date. On failure
+// prints the one error line, sets exit_code (usage for a configuration
+// error, runtime otherwise) and returns nullptr.
+std::unique_ptr<store::Database> open_store(const config::Config& cfg, int& exit_code);
 
 // Prints "devagent: <message>" on stderr.
 void print_error(std::string_view message);

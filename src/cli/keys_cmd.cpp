@@ -22,25 +22,14 @@ struct KeysFlags {
   std::string id;
 };
 
-// Opens and migrates the store; prints the error and returns nullptr on failure.
-std::unique_ptr<store::Database> open_store(const GlobalFlags& flags, int& exit_code) {
+// Loads configuration, then opens the store; prints the error and returns nullptr on failure.
+std::unique_ptr<store::Database> open_configured_store(const GlobalFlags& flags, int& exit_code) {
   auto cfg = load_config(flags);
   if (!cfg) {
     exit_code = kExitUsage;
     return nullptr;
   }
-  auto opened = store::open(store::options_from(*cfg));
-  if (!opened) {
-    print_error("cannot open the store: " + opened.error().message);
-    exit_code = kExitRuntime;
-    return nullptr;
-  }
-  if (auto v = store::migrate(**opened); !v) {
-    print_error("cannot migrate the store: " + v.error().message);
-    exit_code = kExitRuntime;
-    return nullptr;
-  }
-  return std::move(*opened);
+  return cli::open_store(*cfg, exit_code);
 }
 
 std::string timestamp(std::optional<std::int64_t> ms) {
@@ -75,7 +64,7 @@ std::string limit_text(const std::optional<std::int64_t>& v) { return v ? std::t
 
 int create(const GlobalFlags& flags, const KeysFlags& f) {
   int exit_code = kExitOk;
-  auto db = open_store(flags, exit_code);
+  auto db = open_configured_store(flags, exit_code);
   if (!db) return exit_code;
   server::KeyStore keys(*db);
   auto created = keys.create(f.name, server::KeyLimits{f.rpm, f.streams, f.daily_tokens});
@@ -97,7 +86,7 @@ int create(const GlobalFlags& flags, const KeysFlags& f) {
 
 int list(const GlobalFlags& flags, const KeysFlags& f) {
   int exit_code = kExitOk;
-  auto db = open_store(flags, exit_code);
+  auto db = open_configured_store(flags, exit_code);
   if (!db) return exit_code;
   server::KeyStore keys(*db);
   auto all = keys.list();
@@ -126,7 +115,7 @@ int list(const GlobalFlags& flags, const KeysFlags& f) {
 
 int revoke(const GlobalFlags& flags, const KeysFlags& f) {
   int exit_code = kExitOk;
-  auto db = open_store(flags, exit_code);
+  auto db = open_configured_store(flags, exit_code);
   if (!db) return exit_code;
   server::KeyStore keys(*db);
   auto revoked = keys.revoke(f.id);

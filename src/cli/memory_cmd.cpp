@@ -37,13 +37,8 @@ std::unique_ptr<memory::MemoryStore> open_memory(const GlobalFlags& flags, std::
     exit_code = kExitUsage;
     return nullptr;
   }
-  auto opened = store::open(store::options_from(*cfg));
-  if (!opened) {
-    print_error("cannot open the store: " + opened.error().message);
-    exit_code = kExitRuntime;
-    return nullptr;
-  }
-  db = std::move(*opened);
+  db = open_store(*cfg, exit_code);
+  if (!db) return nullptr;
   auto mem = std::make_unique<memory::MemoryStore>(*db, memory::MemoryOptions::from(*cfg));
   if (auto ok = mem->load(); !ok) {
     print_error("cannot open memory: " + ok.error().message);

@@ -95,16 +95,10 @@ int usage_cmd(const GlobalFlags& flags, const UsageFlags& usage) {
     return kExitUsage;
   }
 
-  auto db = store::open(store::options_from(*cfg));
-  if (!db) {
-    print_error("cannot open the store: " + db.error().message);
-    return kExitRuntime;
-  }
-  if (auto version = store::migrate(**db); !version) {
-    print_error("cannot migrate the store: " + version.error().message);
-    return kExitRuntime;
-  }
-  llm::UsageLog log(**db);
+  int exit_code = kExitOk;
+  auto db = open_store(*cfg, exit_code);
+  if (!db) return exit_code;
+  llm::UsageLog log(*db);
   auto report = log.report(*query);
   if (!report) {
     print_error("cannot read usage: " + report.error().message);
@@ -114,7 +108,7 @@ int usage_cmd(const GlobalFlags& flags, const UsageFlags& usage) {
   // By variant: each prompt variant's answers and ratings beside its tokens and cost.
   std::optional<std::vector<memory::VariantFeedback>> feedback;
   if (query->by == "variant") {
-    memory::Conversations conversations(**db);
+    memory::Conversations conversations(*db);
     auto found = conversations.feedback_by_variant(query->since_ms.value_or(0), query->until_ms.value_or(INT64_MAX));
     if (!found) {
       print_error("cannot read feedback: " + found.error().message);

@@ -62,29 +62,8 @@ std::string check_rollout(std::string_view v) {
 // "v1" or "v1=50,v2=50" (prompts.*); the versions are checked against the
 // templates when the agent loads them.
 std::string check_prompt_split(std::string_view v) {
-  if (v.empty()) return "must name a version like v1";
-  int total = 0;
-  bool split = v.find('=') != std::string_view::npos;
-  std::size_t start = 0;
-  while (start <= v.size()) {
-    auto comma = v.find(',', start);
-    if (comma == std::string_view::npos) comma = v.size();
-    auto item = v.substr(start, comma - start);
-    auto eq = item.find('=');
-    if (item.empty() || (split && (eq == std::string_view::npos || eq == 0))) {
-      return "expected a version like v1, or version=weight items like v1=50,v2=50; got '" + std::string(v) + "'";
-    }
-    if (split) {
-      auto weight = item.substr(eq + 1);
-      if (weight.empty() || weight.size() > 3 || weight.find_first_not_of("0123456789") != std::string_view::npos) {
-        return "a weight is a whole number from 0 to 100, got '" + std::string(weight) + "'";
-      }
-      total += std::stoi(std::string(weight));
-    }
-    start = comma + 1;
-  }
-  if (split && total != 100) return "the weights must add up to 100, not " + std::to_string(total);
-  return "";
+  auto split = features::parse_split(v);
+  return split ? "" : split.error().message;
 }
 
 constexpr std::int64_t kMiB = 1024 * 1024;

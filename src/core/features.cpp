@@ -5,9 +5,54 @@
 #include <boost/json/object.hpp>
 #include <openssl/evp.h>
 
+#include <cctype>
 #include <charconv>
 
 namespace devagent::features {
+
+bool valid_version(std::string_view v) {
+  if (v.empty() || v.size() > 32) return false;
+  for (unsigned char c : v) {
+    if (!std::isalnum(c) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
+Result<std::vector<std::pair<std::string, int>>> parse_split(std::string_view text) {
+  std::vector<std::pair<std::string, int>> out;
+  if (text.find('=') == std::string_view::npos) {
+    if (!valid_version(text)) return make_error(ErrorKind::invalid_argument, "expected a version like v1, got '" + std::string(text) + "'");
+    out.emplace_back(std::string(text), 100);
+    return out;
+  }
+  int total = 0;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    auto item = text.substr(start, comma - start);
+    auto eq = item.find('=');
+    std::string_view version = eq == std::string_view::npos ? item : item.substr(0, eq);
+    std::string_view weight = eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1);
+    int w = -1;
+    auto [end, ec] = std::from_chars(weight.data(), weight.data() + weight.size(), w);
+    if (!valid_version(version) || weight.empty() || ec != std::errc() || end != weight.data() + weight.size() ||
+        w < 0 || w > 100) {
+      return make_error(ErrorKind::invalid_argument,
+                        "expected version=weight items like v1=50,v2=50, got '" + std::string(item) + "'");
+    }
+    for (const auto& [v, _] : out) {
+      if (v == version) return make_error(ErrorKind::invalid_argument, "version " + v + " is listed twice");
+    }
+    out.emplace_back(std::string(version), w);
+    total += w;
+    start = comma + 1;
+  }
+  if (total != 100) {
+    return make_error(ErrorKind::invalid_argument, "the weights must add up to 100, not " + std::to_string(total));
+  }
+  return out;
+}
 
 std::string_view name(Feature f) {
   switch (f) {

@@ -16,6 +16,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace devagent::config {
 class Config;
@@ -33,6 +35,13 @@ std::string_view name(Feature f);
 
 // "on" (100), "off" (0) or "N%" with N from 0 to 100; nullopt otherwise.
 std::optional<int> parse_rollout(std::string_view text);
+
+// A version name: 1 to 32 of [A-Za-z0-9._-] ("v1", "v2-short").
+bool valid_version(std::string_view v);
+
+// An A/B split: "v1" or "v1=50,v2=50", the versions and their weights (one
+// version: 100; the weights add up to 100). Errors name what is wrong.
+Result<std::vector<std::pair<std::string, int>>> parse_split(std::string_view text);
 
 // 0..99 for a subject under a salt; the same inputs always give the same
 // bucket, on every instance and version.

@@ -3,6 +3,7 @@
 // variant, and every mistake in the configuration is named.
 #include "agent/prompts.h"
 #include "core/config.h"
+#include "core/features.h"
 
 #include <gtest/gtest.h>
 
@@ -55,20 +56,23 @@ TEST(Prompts, TheBuiltInVersionsAreTheFilesInConfigPrompts) {
 }
 
 TEST(Prompts, SplitSyntax) {
-  auto one = parse_split("v2");
+  auto one = features::parse_split("v2");
   ASSERT_TRUE(one);
   EXPECT_EQ(*one, (std::vector<std::pair<std::string, int>>{{"v2", 100}}));
-  auto two = parse_split("v1=90,v2=10");
+  auto two = features::parse_split("v1=90,v2=10");
   ASSERT_TRUE(two);
   EXPECT_EQ(*two, (std::vector<std::pair<std::string, int>>{{"v1", 90}, {"v2", 10}}));
   for (const char* bad : {"", "v1=50,v2=40", "v1=50,v1=50", "v1=,v2=100", "v1=50,v2", "../x", "v1=-5,v2=105", "a b"}) {
-    EXPECT_FALSE(parse_split(bad)) << bad;
+    EXPECT_FALSE(features::parse_split(bad)) << bad;
   }
   // The configuration refuses the same when it loads.
   auto c = config::Config::defaults();
   auto r = c.set("prompts.response", "v1=60,v2=60", config::Source::file);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("add up to 100"), std::string::npos) << r.error().message;
+  for (const char* bad : {"", "v1=50,v1=50", "v1=50,v2", "../x", "a b"}) {
+    EXPECT_FALSE(c.set("prompts.response", bad, config::Source::file)) << bad;
+  }
 }
 
 TEST(Prompts, ASplitIsStablePerKeyRecordedAsTheVariantAndRoughlyWeighted) {

@@ -7,6 +7,7 @@
 #include "support/git_repo.h"
 #include "support/http_client.h"
 #include "support/process.h"
+#include "support/shared_server.h"
 #include "support/sse_events.h"
 
 #include <boost/json.hpp>
@@ -59,17 +60,10 @@ std::int64_t count(const json::object& stats, const char* kind, const char* fiel
   return stats.at("kinds").at(kind).at(field).as_int64();
 }
 
-class CacheOffline : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { server_ = new ServerProcess({}, {{"DEVAGENT_MEMORY_ENABLED", "false"}}); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static unsigned short port() { return server_->port(); }
-  static ServerProcess* server_;
+class CacheOffline : public SharedServer<CacheOffline> {
+ public:
+  static std::map<std::string, std::string> server_env() { return {{"DEVAGENT_MEMORY_ENABLED", "false"}}; }
 };
-ServerProcess* CacheOffline::server_ = nullptr;
 
 TEST_F(CacheOffline, RepeatedAndRewordedQuestionsAreServedAndOthersAreNot) {
   auto first = ask(port(), "What is a mutex?");

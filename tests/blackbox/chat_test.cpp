@@ -4,6 +4,7 @@
 #include "support/http_client.h"
 #include "support/sse_events.h"
 #include "support/process.h"
+#include "support/shared_server.h"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -57,17 +58,7 @@ std::string run_id_in(const std::string& raw) {
   return raw.substr(at, raw.find('"', at) - at);
 }
 
-class Chat : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { server_ = new ServerProcess(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static unsigned short port() { return server_->port(); }
-  static ServerProcess* server_;
-};
-ServerProcess* Chat::server_ = nullptr;
+class Chat : public SharedServer<Chat> {};
 
 TEST_F(Chat, StreamsTheRunFirstThenThePlanAndEndsWithAnswerDone) {
   auto res = post_chat(port(), kOfflineQuestion);

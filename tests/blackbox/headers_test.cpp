@@ -2,6 +2,7 @@
 // and of CORS, against the real `devagent serve` on loopback.
 #include "support/http_client.h"
 #include "support/process.h"
+#include "support/shared_server.h"
 
 #include <gtest/gtest.h>
 
@@ -22,20 +23,13 @@ void expect_security_headers(const HttpResponse& res, const std::string& what) {
   EXPECT_EQ(res.header("strict-transport-security"), "") << what << ": HSTS only over TLS";
 }
 
-class Headers : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    server_ = new ServerProcess({"--set", "server.cors_origins=https://app.example.com,http://localhost:5173", "--set",
-                                 "server.cors_credentials=true"});
+class Headers : public SharedServer<Headers> {
+ public:
+  static std::vector<std::string> server_args() {
+    return {"--set", "server.cors_origins=https://app.example.com,http://localhost:5173", "--set",
+            "server.cors_credentials=true"};
   }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static unsigned short port() { return server_->port(); }
-  static ServerProcess* server_;
 };
-ServerProcess* Headers::server_ = nullptr;
 
 TEST_F(Headers, JsonResponsesCarryTheApiPolicy) {
   auto res = http_get(port(), "/healthz");

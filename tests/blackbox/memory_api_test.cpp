@@ -4,6 +4,7 @@
 #include "support/fake_upstream.h"
 #include "support/http_client.h"
 #include "support/process.h"
+#include "support/shared_server.h"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -30,17 +31,7 @@ json::object chat(unsigned short port, const std::string& message, const std::st
 
 std::string str(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : std::string(); }
 
-class MemoryApi : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { server_ = new ServerProcess(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static unsigned short port() { return server_->port(); }
-  static ServerProcess* server_;
-};
-ServerProcess* MemoryApi::server_ = nullptr;
+class MemoryApi : public SharedServer<MemoryApi> {};
 
 TEST_F(MemoryApi, AFactFromOneConversationAnswersADifferentlyWordedQuestionInAnother) {
   auto stated = chat(port(), "Our staging database is db-staging-7.", "mem-a");
@@ -135,6 +126,22 @@ TEST(MemoryCli, SearchListAndForgetReadTheServersStore) {
   EXPECT_EQ(run(devagent_binary(), o).exit_code, 2);
   o.args = {"memory", "list", "--kind", "planet"};
   EXPECT_NE(run(devagent_binary(), o).exit_code, 0);
+}
+
+// The memory commands work on a data directory no server has opened yet:
+// they bring the store's schema up to date themselves.
+TEST(MemoryCli, WorksOnAFreshDataDirectory) {
+  TempDir dir;
+  ProcessOptions o;
+  o.env["DEVAGENT_DATA_DIR"] = (dir.path() / "data").string();
+  o.args = {"memory", "list", "--json"};
+  auto listed = run(devagent_binary(), o);
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_TRUE(json::parse(listed.out).at("memories").as_array().empty()) << listed.out;
+  o.args = {"memory", "search", "--json", "what is our staging database?"};
+  auto found = run(devagent_binary(), o);
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_TRUE(json::parse(found.out).at("memories").as_array().empty()) << found.out;
 }
 
 // With a model, the summary route reads each question with the record_memory

@@ -1,6 +1,7 @@
 // Black-box tests: the real `devagent serve` on a free loopback port.
 #include "support/http_client.h"
 #include "support/process.h"
+#include "support/shared_server.h"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -27,17 +28,7 @@ void expect_error_shape(const HttpResponse& res, int status, const std::string& 
   EXPECT_FALSE(res.header("x-request-id").empty());
 }
 
-class Serve : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { server_ = new ServerProcess(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static unsigned short port() { return server_->port(); }
-  static ServerProcess* server_;
-};
-ServerProcess* Serve::server_ = nullptr;
+class Serve : public SharedServer<Serve> {};
 
 TEST_F(Serve, HealthzAnswers) {
   auto res = http_get(port(), "/healthz");
@@ -51,7 +42,7 @@ TEST_F(Serve, ReadyzReportsTheMigratedStore) {
   auto v = boost::json::parse(res.body).as_object();
   EXPECT_EQ(v.at("status").as_string(), "ready");
   EXPECT_GE(v.at("schema_version").as_int64(), 1);
-  EXPECT_TRUE(std::filesystem::exists(server_->data_dir() / "data" / "devagent.db"));
+  EXPECT_TRUE(std::filesystem::exists(server().data_dir() / "data" / "devagent.db"));
 }
 
 TEST_F(Serve, ToolsAreListedWithTheirSchemas) {

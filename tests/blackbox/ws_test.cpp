@@ -4,6 +4,7 @@
 #include "support/fake_upstream.h"
 #include "support/http_client.h"
 #include "support/process.h"
+#include "support/shared_server.h"
 
 #include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
@@ -160,17 +161,7 @@ json::object chat(const std::string& message, const std::string& ref, bool offli
   return o;
 }
 
-class WebSocket : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { server_ = new ServerProcess(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static unsigned short port() { return server_->port(); }
-  static ServerProcess* server_;
-};
-ServerProcess* WebSocket::server_ = nullptr;
+class WebSocket : public SharedServer<WebSocket> {};
 
 TEST_F(WebSocket, AChatStreamsTheRunsEventsInOrder) {
   WsClient ws(port());
