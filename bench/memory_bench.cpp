@@ -9,7 +9,7 @@
 // Goal (docs/benchmarks.md, "Memory"): p99 < 5 ms at 1M fragments.
 //
 //   memory_bench [--sizes=10000,100000,1000000] [--queries=1000] [--quick] [--no-recall] [--no-latency] [--bm25]
-//   (--bm25: BM25 alone, MaxScore against exhaustive scoring, on the same texts)
+//   (--bm25: BM25 alone, search() against exhaustive scoring, on the same texts)
 #include "llm/hash_embedder.h"
 #include "index/bm25.h"
 #include "memory/entities.h"
@@ -480,8 +480,10 @@ int run_latency(const fs::path& dir, std::size_t n, std::size_t query_count) {
   return 0;
 }
 
-// BM25 alone on the same texts: block-max MaxScore against scoring every
-// posting (k = 50, the pool a search asks for), and whether they agree. Wall
+// BM25 alone on the same texts: search() (block-max MaxScore, or every
+// posting for a query with few) against scoring every posting
+// (search_exhaustive; k = 50, the pool a search asks for), and whether they
+// agree. Wall
 // time and the searching thread's CPU time (what is left of it when other
 // processes take the cores).
 int run_bm25(std::size_t n, std::size_t query_count) {
@@ -508,7 +510,7 @@ int run_bm25(std::size_t n, std::size_t query_count) {
               });
   }
   std::printf(
-      "bm25 N=%zu: MaxScore p50 %.0f us p99 %.0f us (CPU %.0f / %.0f us); "
+      "bm25 N=%zu: search p50 %.0f us p99 %.0f us (CPU %.0f / %.0f us); "
       "exhaustive p50 %.0f us p99 %.0f us (CPU %.0f / %.0f us); %zu of %zu differ\n",
       n, percentile(fast_us, 0.5), percentile(fast_us, 0.99), percentile(fast_cpu, 0.5), percentile(fast_cpu, 0.99),
       percentile(exact_us, 0.5), percentile(exact_us, 0.99), percentile(exact_cpu, 0.5), percentile(exact_cpu, 0.99),

@@ -294,16 +294,30 @@ std::vector<Bm25Hit> Bm25Index::search_exhaustive(std::string_view query, std::s
   std::shared_lock lock(mutex_);
   auto lists = cursors(query);
   if (lists.empty() || k == 0) return {};
-  std::vector<double> score(key_of_doc_.size(), 0.0);
-  std::vector<std::uint32_t> touched;
+  return score_every_posting(lists, k);
+}
+
+// Term at a time into a dense accumulator, one per thread and reused: a
+// fresh one per query (8 bytes a document ever added) costs more in page
+// faults and zeroing than the scoring itself. Each document's parts are
+// added in list order, as search() sums them.
+std::vector<Bm25Hit> Bm25Index::score_every_posting(const std::vector<Cursor>& lists, std::size_t k) const {
+  thread_local std::vector<double> score;
+  thread_local std::vector<std::uint32_t> touched;
+  if (score.size() < key_of_doc_.size()) score.resize(key_of_doc_.size(), 0.0);
+  touched.clear();
   for (const auto& c : lists) {
     for (const auto& p : c.postings->list) {
-      if (score[p.doc] == 0) touched.push_back(p.doc);
-      score[p.doc] += c.score(p.tf, p.length);
+      double& s = score[p.doc];
+      if (s == 0) touched.push_back(p.doc);
+      s += c.score(p.tf, p.length);
     }
   }
   TopK top(k);
-  for (auto doc : touched) top.offer(score[doc], doc);
+  for (auto doc : touched) {
+    top.offer(score[doc], doc);
+    score[doc] = 0;
+  }
   return std::move(top).sorted(key_of_doc_);
 }
 
@@ -321,6 +335,9 @@ std::vector<Bm25Hit> Bm25Index::search(std::string_view query, std::size_t k) co
   std::shared_lock lock(mutex_);
   auto lists = cursors(query);
   if (lists.empty() || k == 0) return {};
+  std::size_t postings = 0;
+  for (const auto& c : lists) postings += c.postings->list.size();
+  if (postings <= score_all_up_to_) return score_every_posting(lists, k);
   const std::size_t m = lists.size();
   std::vector<double> prefix(m);  // prefix[i]: the bounds of lists 0..i, summed
   for (std::size_t i = 0; i < m; ++i) prefix[i] = (i ? prefix[i - 1] : 0) + lists[i].bound;

@@ -27,6 +27,13 @@ std::vector<std::string> bm25_terms(std::string_view text);
 
 class Bm25Index {
  public:
+  // A query whose lists hold at most this many postings in all is scored
+  // posting by posting: below it, skipping costs more than it saves
+  // (docs/memory.md, "BM25 top-k").
+  static constexpr std::size_t kScoreAllUpTo = 100'000;
+  // score_all_up_to = 0: block-max MaxScore for every query (the tests).
+  explicit Bm25Index(std::size_t score_all_up_to = kScoreAllUpTo) : score_all_up_to_(score_all_up_to) {}
+
   // Adds or replaces the document of key.
   void add(std::uint64_t key, std::string_view text);
   bool remove(std::uint64_t key);
@@ -36,7 +43,8 @@ class Bm25Index {
   // term are not returned. Exactly the result of search_exhaustive, found by
   // block-max MaxScore: postings are ordered by document and every block of
   // 64 knows its largest term frequency and shortest document, so documents
-  // and blocks that cannot beat the k-th best so far are skipped unscored.
+  // and blocks that cannot beat the k-th best so far are skipped unscored
+  // (or, for a query with few postings, by scoring them all).
   std::vector<Bm25Hit> search(std::string_view query, std::size_t k) const;
   // The same, scoring every posting of every query term: the reference that
   // search() is tested against.
@@ -67,8 +75,10 @@ class Bm25Index {
   };
   struct Cursor;
   std::vector<Cursor> cursors(std::string_view query) const;  // the query's lists; lock held
+  std::vector<Bm25Hit> score_every_posting(const std::vector<Cursor>& lists, std::size_t k) const;  // lock held
   void remove_locked(std::uint64_t key);
 
+  const std::size_t score_all_up_to_;
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, Postings> postings_;
   std::unordered_map<std::uint64_t, Document> documents_;

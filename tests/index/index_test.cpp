@@ -158,7 +158,7 @@ std::string random_text(std::mt19937& rng, std::size_t max_words) {
 
 TEST(Bm25, MaxScoreFindsExactlyTheExhaustiveTopK) {
   std::mt19937 rng(42);
-  Bm25Index ix;
+  Bm25Index ix(0);  // MaxScore for every query
   const std::uint64_t n = 6000;
   for (std::uint64_t key = 0; key < n; ++key) ix.add(key * 7 + 3, random_text(rng, 40));
   // Churn: removals and replacements leave holes and renumbered documents.
@@ -182,8 +182,26 @@ TEST(Bm25, MaxScoreFindsExactlyTheExhaustiveTopK) {
   EXPECT_GT(compared, 100000u);
 }
 
+// The default index scores a query with few postings exhaustively and the
+// others by MaxScore; either way the result is the exhaustive one.
+TEST(Bm25, QueriesWithFewAndManyPostingsAgreeWithTheExhaustiveTopK) {
+  std::mt19937 rng(7);
+  Bm25Index ix(2000);
+  for (std::uint64_t key = 0; key < 4000; ++key) ix.add(key, random_text(rng, 30));
+  for (int q = 0; q < 200; ++q) {
+    std::string query = random_text(rng, 1 + q % 8);
+    auto fast = ix.search(query, 20);
+    auto exact = ix.search_exhaustive(query, 20);
+    ASSERT_EQ(fast.size(), exact.size()) << query;
+    for (std::size_t i = 0; i < fast.size(); ++i) {
+      ASSERT_EQ(fast[i].key, exact[i].key) << query << " rank " << i;
+      ASSERT_EQ(fast[i].score, exact[i].score) << query << " rank " << i;
+    }
+  }
+}
+
 TEST(Bm25, EqualScoresGoToTheDocumentAddedFirstWhateverTheKeys) {
-  Bm25Index ix;
+  Bm25Index ix(0);  // MaxScore for every query
   for (std::uint64_t key = 1000; key > 0; --key) ix.add(key, "same words here");  // added largest key first
   ix.add(5000, "other text");
   for (auto hits : {ix.search("words", 3), ix.search_exhaustive("words", 3)}) {
@@ -213,7 +231,7 @@ TEST(Bm25, MaxScoreFindsExactlyTheExhaustiveTopKAmongManyTies) {
   for (int t = 0; t < 12; ++t) templates.push_back(random_text(rng, 12));
   templates.push_back("w1 w2 w3");  // short: the best score of common words
   templates.push_back("w1 w2 w3 w1 w2 w3");
-  Bm25Index ix;
+  Bm25Index ix(0);  // MaxScore for every query
   std::uniform_int_distribution<std::size_t> pick(0, templates.size() - 1);
   std::uniform_real_distribution<double> u(0, 1);
   const std::uint64_t n = 20000;
