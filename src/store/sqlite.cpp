@@ -8,7 +8,9 @@
 #include <condition_variable>
 #include <unistd.h>
 #include <filesystem>
+#include <list>
 #include <mutex>
+#include <unordered_map>
 
 namespace devagent::store {
 namespace {
@@ -25,11 +27,74 @@ Error sqlite_error(sqlite3* db, std::string_view what) {
   return make_error(kind, "sqlite: " + msg);
 }
 
+// A connection's prepared statements, by SQL text, the most recently used
+// kept (parsing a statement cost about a tenth of a memory search). A
+// statement handed out is reset and its bindings cleared when its Lease
+// ends, so none keeps a read transaction open.
+class StatementCache {
+ public:
+  static constexpr std::size_t kCapacity = 64;
+
+  class Lease {
+   public:
+    explicit Lease(sqlite3_stmt* stmt) : stmt_(stmt) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+    sqlite3_stmt* get() const { return stmt_; }
+
+   private:
+    sqlite3_stmt* stmt_;
+  };
+
+  ~StatementCache() {
+    for (auto& [sql, stmt] : order_) sqlite3_finalize(stmt);
+  }
+
+  // The statement for sql, prepared on first use; nullptr when it does not
+  // prepare (sqlite3_errmsg(db) says why).
+  sqlite3_stmt* get(sqlite3* db, std::string_view sql) {
+    if (auto it = by_sql_.find(sql); it != by_sql_.end()) {
+      order_.splice(order_.begin(), order_, it->second);
+      return it->second->second;
+    }
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      return nullptr;
+    }
+    if (order_.size() >= kCapacity) {
+      sqlite3_finalize(order_.back().second);
+      by_sql_.erase(order_.back().first);
+      order_.pop_back();
+    }
+    order_.emplace_front(std::string(sql), stmt);
+    by_sql_.emplace(order_.front().first, order_.begin());
+    return stmt;
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Entries = std::list<std::pair<std::string, sqlite3_stmt*>>;
+  Entries order_;  // most recently used first
+  // Keys view the entries' own SQL text (list nodes do not move).
+  std::unordered_map<std::string_view, Entries::iterator, Hash, std::equal_to<>> by_sql_;
+};
+
 // One open sqlite3 handle; used by one thread at a time.
 class Connection final : public Database {
  public:
   explicit Connection(sqlite3* db) : db_(db) {}
-  ~Connection() override { sqlite3_close_v2(db_); }
+  ~Connection() override {
+    statements_.reset();  // finalized before the handle closes
+    sqlite3_close_v2(db_);
+  }
 
   Dialect dialect() const override { return Dialect::sqlite; }
 
@@ -88,11 +153,9 @@ class Connection final : public Database {
 
  private:
   Result<> run(std::string_view sql, const std::vector<Value>& params, Rows* out) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
-      return sqlite_error(db_, "prepare");
-    }
-    std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> guard(stmt, sqlite3_finalize);
+    sqlite3_stmt* stmt = statements_->get(db_, sql);
+    if (!stmt) return sqlite_error(db_, "prepare");
+    StatementCache::Lease lease(stmt);
     if (static_cast<size_t>(sqlite3_bind_parameter_count(stmt)) != params.size()) {
       return make_error(ErrorKind::internal, "sqlite: statement expects " +
                                                  std::to_string(sqlite3_bind_parameter_count(stmt)) +
@@ -113,14 +176,18 @@ class Connection final : public Database {
           params[i]);
       if (rc != SQLITE_OK) return sqlite_error(db_, "bind");
     }
-    int ncols = sqlite3_column_count(stmt);
-    if (out) {
-      for (int c = 0; c < ncols; ++c) out->columns.emplace_back(sqlite3_column_name(stmt, c));
-    }
-    for (;;) {
+    int ncols = 0;
+    for (bool first = true;; first = false) {
       int rc = sqlite3_step(stmt);
+      if (rc != SQLITE_DONE && rc != SQLITE_ROW) return sqlite_error(db_, "step");
+      // The columns are read after the first step: a kept statement that
+      // the schema changed under is prepared again inside it ("SELECT *"
+      // after ALTER TABLE has more columns).
+      if (first && out) {
+        ncols = sqlite3_column_count(stmt);
+        for (int c = 0; c < ncols; ++c) out->columns.emplace_back(sqlite3_column_name(stmt, c));
+      }
       if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) return sqlite_error(db_, "step");
       if (!out) continue;
       Row row;
       row.cells.reserve(static_cast<size_t>(ncols));
@@ -147,6 +214,7 @@ class Connection final : public Database {
   }
 
   sqlite3* db_;
+  std::unique_ptr<StatementCache> statements_ = std::make_unique<StatementCache>();
 };
 
 // A fixed set of connections; each call borrows one.
