@@ -26,7 +26,8 @@ command -v node >/dev/null || { echo "demo: node is missing (scripts/install-dep
 WORK="$(mktemp -d -t devagent-demo.XXXXXX)"
 PIDS=()
 cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  local pid
+  for pid in "${PIDS[@]}" $(cat "$WORK/pids" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$WORK"
 }
@@ -39,7 +40,9 @@ fail() { echo "demo: FAILED: $*" >&2; exit 1; }
 start() {
   local name="$1"; shift
   "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
-  PIDS+=($!)
+  # start runs in a command substitution (a subshell): the pid goes to a
+  # file, as PIDS+=() there would not reach the cleanup.
+  echo $! >>"$WORK/pids"
   for _ in $(seq 1 200); do
     local url
     url="$(grep -o 'listening on http://[^ ]*' "$WORK/$name.out" 2>/dev/null | head -1 | cut -d' ' -f3)"
