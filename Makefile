@@ -66,10 +66,13 @@ fuzz: deps
 	scripts/run-fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Line coverage of src/ by every test suite. Counters from earlier runs are
-# cleared first, so the report is this run's alone.
+# cleared first, so the report is this run's alone. Counters are updated
+# atomically: the server's threads race on them otherwise, and a count torn
+# below zero stops gcovr ("branch taken -1").
 coverage: deps node-deps
 	cmake -S . -B $(COVERAGE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DDEVAGENT_BENCH=OFF \
-	  -DDEVAGENT_WERROR=$(WERROR) -DCMAKE_CXX_FLAGS=--coverage -DCMAKE_EXE_LINKER_FLAGS=--coverage $(CMAKE_FLAGS)
+	  -DDEVAGENT_WERROR=$(WERROR) "-DCMAKE_CXX_FLAGS=--coverage -fprofile-update=atomic" \
+	  -DCMAKE_EXE_LINKER_FLAGS=--coverage $(CMAKE_FLAGS)
 	cmake --build $(COVERAGE_DIR) -j $(JOBS)
 	find $(COVERAGE_DIR) -name '*.gcda' -delete
 	cd $(COVERAGE_DIR) && ctest --output-on-failure -j $(JOBS)

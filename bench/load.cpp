@@ -269,14 +269,15 @@ int main(int argc, char** argv) {
       ms(percentile(f, 0.99)), ms(percentile(t, 0.5)), ms(percentile(t, 0.99)),
       results.first_error.empty() ? "" : "; first error: ", results.first_error.c_str());
   if (o->as_json) {
-    json::object j{{"target", o->target},
-                   {"concurrency", o->concurrency},
-                   {"ok", t.size()},
-                   {"errors", results.errors},
-                   {"seconds", elapsed},
-                   {"requests_per_s", rps},
-                   {"first_us", {{"p50", percentile(f, 0.5)}, {"p95", percentile(f, 0.95)}, {"p99", percentile(f, 0.99)}}},
-                   {"total_us", {{"p50", percentile(t, 0.5)}, {"p95", percentile(t, 0.95)}, {"p99", percentile(t, 0.99)}}}};
+    json::object j{
+        {"target", o->target},
+        {"concurrency", o->concurrency},
+        {"ok", t.size()},
+        {"errors", results.errors},
+        {"seconds", elapsed},
+        {"requests_per_s", rps},
+        {"first_us", {{"p50", percentile(f, 0.5)}, {"p95", percentile(f, 0.95)}, {"p99", percentile(f, 0.99)}}},
+        {"total_us", {{"p50", percentile(t, 0.5)}, {"p95", percentile(t, 0.95)}, {"p99", percentile(t, 0.99)}}}};
     std::printf("%s\n", json::serialize(j).c_str());
   }
   return results.errors == 0 ? 0 : 1;

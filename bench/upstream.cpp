@@ -42,8 +42,7 @@ struct Options {
   int threads = 1;
 };
 
-std::string chunk_event(const std::string& id, const std::string& model, const json::value& delta,
-                        const char* finish) {
+std::string chunk_event(const std::string& id, const std::string& model, const json::value& delta, const char* finish) {
   json::object choice{{"index", 0}, {"delta", delta}, {"finish_reason", finish ? json::value(finish) : nullptr}};
   json::object o{{"id", id},
                  {"object", "chat.completion.chunk"},
@@ -66,13 +65,13 @@ asio::awaitable<void> pause(const Options& o) {
   co_await t.async_wait(asio::use_awaitable);
 }
 
-asio::awaitable<void> stream_completion(tcp::socket& socket, const Options& o, const std::string& model,
-                                        bool usage, bool keep_alive) {
+asio::awaitable<void> stream_completion(tcp::socket& socket, const Options& o, const std::string& model, bool usage,
+                                        bool keep_alive) {
   const std::string id = "chatcmpl-bench";
   // Every token's event is the same text around its content: built once.
-  const std::string before = "data: {\"id\":\"" + id +
-                             "\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":" +
-                             json::serialize(json::value(model)) + ",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"";
+  const std::string before =
+      "data: {\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":" +
+      json::serialize(json::value(model)) + ",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"";
   const std::string after = "\"},\"finish_reason\":null}]}\n\n";
   std::string out =
       "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
@@ -90,12 +89,13 @@ asio::awaitable<void> stream_completion(tcp::socket& socket, const Options& o, c
   }
   out += http_chunk(chunk_event(id, model, json::object{}, "stop"));
   if (usage) {
-    json::object u{{"id", id},
-                   {"object", "chat.completion.chunk"},
-                   {"created", 1700000000},
-                   {"model", model},
-                   {"choices", json::array{}},
-                   {"usage", {{"prompt_tokens", 10}, {"completion_tokens", o.tokens}, {"total_tokens", 10 + o.tokens}}}};
+    json::object u{
+        {"id", id},
+        {"object", "chat.completion.chunk"},
+        {"created", 1700000000},
+        {"model", model},
+        {"choices", json::array{}},
+        {"usage", {{"prompt_tokens", 10}, {"completion_tokens", o.tokens}, {"total_tokens", 10 + o.tokens}}}};
     out += http_chunk("data: " + json::serialize(u) + "\n\n");
   }
   out += http_chunk("data: [DONE]\n\n");
@@ -107,12 +107,13 @@ http::response<http::string_body> whole_completion(const std::string& model, con
   std::string text;
   for (int i = 0; i < o.tokens; ++i) text += "tok" + std::to_string(i) + (i + 1 < o.tokens ? " " : "");
   json::object msg{{"role", "assistant"}, {"content", text}};
-  json::object doc{{"id", "chatcmpl-bench"},
-                   {"object", "chat.completion"},
-                   {"created", 1700000000},
-                   {"model", model},
-                   {"choices", json::array{json::object{{"index", 0}, {"message", msg}, {"finish_reason", "stop"}}}},
-                   {"usage", {{"prompt_tokens", 10}, {"completion_tokens", o.tokens}, {"total_tokens", 10 + o.tokens}}}};
+  json::object doc{
+      {"id", "chatcmpl-bench"},
+      {"object", "chat.completion"},
+      {"created", 1700000000},
+      {"model", model},
+      {"choices", json::array{json::object{{"index", 0}, {"message", msg}, {"finish_reason", "stop"}}}},
+      {"usage", {{"prompt_tokens", 10}, {"completion_tokens", o.tokens}, {"total_tokens", 10 + o.tokens}}}};
   http::response<http::string_body> res{http::status::ok, version};
   res.set(http::field::content_type, "application/json");
   res.body() = json::serialize(doc);
@@ -207,11 +208,16 @@ bool parse(int argc, char** argv, Options& o) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     long v = std::strtol(argv[i + 1], nullptr, 10);
-    if (k == "--port") o.port = static_cast<unsigned short>(v);
-    else if (k == "--tokens") o.tokens = static_cast<int>(v);
-    else if (k == "--delay-us") o.delay_us = v;
-    else if (k == "--threads") o.threads = static_cast<int>(std::max(1L, v));
-    else return false;
+    if (k == "--port")
+      o.port = static_cast<unsigned short>(v);
+    else if (k == "--tokens")
+      o.tokens = static_cast<int>(v);
+    else if (k == "--delay-us")
+      o.delay_us = v;
+    else if (k == "--threads")
+      o.threads = static_cast<int>(std::max(1L, v));
+    else
+      return false;
   }
   return argc % 2 == 1 && o.tokens >= 0 && o.delay_us >= 0;
 }

@@ -23,9 +23,8 @@ Outcome parse_in_chunks(std::string_view stream, std::size_t chunk, std::size_t 
   devagent::http::NdjsonParser parser(limit);
   Outcome out;
   auto collect = [&out](std::string_view line) { out.lines.emplace_back(line); };
-  out.failed = !devagent::fuzz::feed_in_chunks(stream, chunk, [&](std::string_view piece) {
-    return parser.feed(piece, collect);
-  });
+  out.failed = !devagent::fuzz::feed_in_chunks(stream, chunk,
+                                               [&](std::string_view piece) { return parser.feed(piece, collect); });
   if (!out.failed) parser.finish(collect);
   return out;
 }

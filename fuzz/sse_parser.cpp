@@ -28,9 +28,8 @@ Outcome parse_in_chunks(std::string_view stream, std::size_t chunk, std::size_t 
   SseParser parser(limit);
   Outcome out;
   auto collect = [&out](SseEvent&& e) { out.events.push_back(std::move(e)); };
-  out.failed = !devagent::fuzz::feed_in_chunks(stream, chunk, [&](std::string_view piece) {
-    return parser.feed(piece, collect);
-  });
+  out.failed = !devagent::fuzz::feed_in_chunks(stream, chunk,
+                                               [&](std::string_view piece) { return parser.feed(piece, collect); });
   out.last_id = parser.last_event_id();
   return out;
 }

@@ -19,7 +19,7 @@ namespace devagent::agent {
 
 struct LoopOptions {
   int max_steps = 6;
-  std::size_t result_bytes = 16 * 1024;  // of one tool result sent back to the model
+  std::size_t result_bytes = std::size_t{16} * 1024;  // of one tool result sent back to the model
 };
 
 struct LoopResult {

@@ -103,7 +103,7 @@ class CodeIntel {
   // Lines [start, end] (1-based, inclusive; 0 = to the end) of a file, at
   // most max_bytes. The path is confined to the repository.
   Result<FileSlice> read_file(const Repository& repo, std::string_view path, int start_line = 1, int end_line = 0,
-                              std::size_t max_bytes = 256 * 1024);
+                              std::size_t max_bytes = std::size_t{256} * 1024);
 
   // Neo4j export of a repository's import graph and dependencies.
   Result<std::string> export_cypher(const Repository& repo);

@@ -66,7 +66,7 @@ std::string check_prompt_split(std::string_view v) {
   return split ? "" : split.error().message;
 }
 
-constexpr std::int64_t kMiB = 1024 * 1024;
+constexpr std::int64_t kMiB = std::int64_t{1024} * 1024;
 
 }  // namespace
 
@@ -266,7 +266,7 @@ const std::vector<KeySpec>& schema() {
        .help = "Serve repeated and reworded questions from the response cache"},
       {.name = "cache.max_bytes", .type = Type::size, .default_value = "256MiB",
        .help = "Size of the response cache; over it the least recently used entries go", .min = 0,
-       .max = 1024 * 1024 * kMiB},
+       .max = kMiB * 1024 * 1024},
       {.name = "cache.cleanup_interval", .type = Type::duration, .default_value = "10m",
        .help = "How often the server deletes expired cache entries", .min = 1000, .max = 86'400'000},
       {.name = "cache.warm_recent", .type = Type::integer, .default_value = "20",

@@ -21,7 +21,8 @@ bool valid_version(std::string_view v) {
 Result<std::vector<std::pair<std::string, int>>> parse_split(std::string_view text) {
   std::vector<std::pair<std::string, int>> out;
   if (text.find('=') == std::string_view::npos) {
-    if (!valid_version(text)) return make_error(ErrorKind::invalid_argument, "expected a version like v1, got '" + std::string(text) + "'");
+    if (!valid_version(text))
+      return make_error(ErrorKind::invalid_argument, "expected a version like v1, got '" + std::string(text) + "'");
     out.emplace_back(std::string(text), 100);
     return out;
   }

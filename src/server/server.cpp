@@ -64,9 +64,9 @@ std::string new_request_id() {
   static constexpr char hex[] = "0123456789abcdef";
   std::string id(32, '0');
   auto a = rng(), b = rng();
-  for (int i = 0; i < 16; ++i) {
-    id[static_cast<size_t>(i)] = hex[(a >> (i * 4)) & 0xf];
-    id[static_cast<size_t>(16 + i)] = hex[(b >> (i * 4)) & 0xf];
+  for (std::size_t i = 0; i < 16; ++i) {
+    id[i] = hex[(a >> (i * 4)) & 0xf];
+    id[16 + i] = hex[(b >> (i * 4)) & 0xf];
   }
   return id;
 }

@@ -4,9 +4,9 @@
 
 #include <sqlite3.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <condition_variable>
-#include <unistd.h>
 #include <filesystem>
 #include <list>
 #include <mutex>

@@ -2,9 +2,9 @@
 // engine, and the fake upstream where a model has to stall.
 #include "support/fake_upstream.h"
 #include "support/http_client.h"
-#include "support/sse_events.h"
 #include "support/process.h"
 #include "support/shared_server.h"
+#include "support/sse_events.h"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>

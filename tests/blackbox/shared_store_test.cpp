@@ -165,8 +165,8 @@ class Nginx {
     replace("server devagent-2:8080", "server 127.0.0.1:" + std::to_string(second));
     replace("access_log /dev/stdout devagent;", "access_log " + dir + "/access.log devagent;");
     replace("error_log /dev/stderr warn;", "error_log " + dir + "/error.log warn;");
-    replace("worker_processes auto;", "worker_processes 1;\npid " + dir + "/nginx.pid;" +
-                                          (::geteuid() == 0 ? "\nuser root;" : ""));
+    replace("worker_processes auto;",
+            "worker_processes 1;\npid " + dir + "/nginx.pid;" + (::geteuid() == 0 ? "\nuser root;" : ""));
     replace("http {", "http {\n  client_body_temp_path " + dir + "/body;\n  proxy_temp_path " + dir +
                           "/proxy;\n  fastcgi_temp_path " + dir + "/fastcgi;\n  uwsgi_temp_path " + dir +
                           "/uwsgi;\n  scgi_temp_path " + dir + "/scgi;");
@@ -232,9 +232,10 @@ TEST(SharedStore, TwoInstancesBehindNginxWithTheDeploymentsConfiguration) {
   // A chat streamed through nginx arrives as Server-Sent Events, to the end.
   RawConnection sse(nginx.port());
   std::string body = R"({"message": "Our staging database is db-staging-7.", "options": {"offline": true}})";
-  sse.send("POST /api/v1/chat HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-           "Accept: text/event-stream\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\n\r\n" + body);
+  sse.send(
+      "POST /api/v1/chat HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+      "Accept: text/event-stream\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
   std::string events = sse.read_until("event: answer_done", 60s);
   EXPECT_NE(events.find("HTTP/1.1 200"), std::string::npos) << events;
   EXPECT_NE(events.find("text/event-stream"), std::string::npos) << events;
@@ -248,8 +249,9 @@ TEST(SharedStore, TwoInstancesBehindNginxWithTheDeploymentsConfiguration) {
 
   // The WebSocket upgrade passes through.
   RawConnection ws(nginx.port());
-  ws.send("GET /api/v1/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  ws.send(
+      "GET /api/v1/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
   std::string upgrade = ws.read_until("\r\n\r\n", 10s);
   EXPECT_NE(upgrade.find("101 Switching Protocols"), std::string::npos) << upgrade;
   EXPECT_NE(upgrade.find("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), std::string::npos) << upgrade;

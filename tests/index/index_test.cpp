@@ -201,7 +201,7 @@ TEST(Bm25, QueriesWithFewAndManyPostingsAgreeWithTheExhaustiveTopK) {
 }
 
 TEST(Bm25, EqualScoresGoToTheDocumentAddedFirstWhateverTheKeys) {
-  Bm25Index ix(0);  // MaxScore for every query
+  Bm25Index ix(0);                                                                // MaxScore for every query
   for (std::uint64_t key = 1000; key > 0; --key) ix.add(key, "same words here");  // added largest key first
   ix.add(5000, "other text");
   for (auto hits : {ix.search("words", 3), ix.search_exhaustive("words", 3)}) {
