@@ -75,4 +75,14 @@ export DEBIAN_FRONTEND=noninteractive
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mtime -1 2>/dev/null | head -1)" ]; then
   $SUDO apt-get update -qq
 fi
+# postgresql and nginx would start their system services when installed;
+# the tests start their own, on free loopback ports, and stop them. As in
+# Docker builds, a policy-rc.d denies service starts for the time of the
+# install, unless the machine already has one.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
