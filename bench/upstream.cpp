@@ -103,7 +103,8 @@ asio::awaitable<void> stream_completion(tcp::socket& socket, const Options& o, c
   co_await asio::async_write(socket, asio::buffer(out), asio::use_awaitable);
 }
 
-http::response<http::string_body> whole_completion(const std::string& model, const Options& o, unsigned version) {
+// The chat.completion document of a non-streamed answer.
+std::string whole_completion(const std::string& model, const Options& o) {
   std::string text;
   for (int i = 0; i < o.tokens; ++i) text += "tok" + std::to_string(i) + (i + 1 < o.tokens ? " " : "");
   json::object msg{{"role", "assistant"}, {"content", text}};
@@ -114,17 +115,17 @@ http::response<http::string_body> whole_completion(const std::string& model, con
       {"model", model},
       {"choices", json::array{json::object{{"index", 0}, {"message", msg}, {"finish_reason", "stop"}}}},
       {"usage", {{"prompt_tokens", 10}, {"completion_tokens", o.tokens}, {"total_tokens", 10 + o.tokens}}}};
-  http::response<http::string_body> res{http::status::ok, version};
-  res.set(http::field::content_type, "application/json");
-  res.body() = json::serialize(doc);
-  return res;
+  return json::serialize(doc);
 }
 
-http::response<http::string_body> plain(http::status status, unsigned version, std::string body) {
+asio::awaitable<void> send_json(tcp::socket& socket, http::status status, unsigned version, bool keep_alive,
+                                std::string body) {
   http::response<http::string_body> res{status, version};
   res.set(http::field::content_type, "application/json");
   res.body() = std::move(body);
-  return res;
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  co_await http::async_write(socket, res, asio::use_awaitable);
 }
 
 asio::awaitable<void> serve(tcp::socket socket, const Options& o) {
@@ -141,10 +142,8 @@ asio::awaitable<void> serve(tcp::socket socket, const Options& o) {
       json::error_code jec;
       auto body = json::parse(req.body(), jec);
       if (jec || !body.is_object()) {
-        auto res = plain(http::status::bad_request, req.version(), R"({"error":{"message":"bad json"}})");
-        res.keep_alive(keep_alive);
-        res.prepare_payload();
-        co_await http::async_write(socket, res, asio::as_tuple(asio::use_awaitable));
+        co_await send_json(socket, http::status::bad_request, req.version(), keep_alive,
+                           R"({"error":{"message":"bad json"}})");
       } else {
         const auto& obj = body.as_object();
         std::string model = obj.contains("model") && obj.at("model").is_string()
@@ -160,23 +159,15 @@ asio::awaitable<void> serve(tcp::socket socket, const Options& o) {
           co_await stream_completion(socket, o, model, usage, keep_alive);
         } else {
           for (int i = 0; i < o.tokens; ++i) co_await pause(o);
-          auto res = whole_completion(model, o, req.version());
-          res.keep_alive(keep_alive);
-          res.prepare_payload();
-          co_await http::async_write(socket, res, asio::use_awaitable);
+          co_await send_json(socket, http::status::ok, req.version(), keep_alive, whole_completion(model, o));
         }
       }
     } else if (req.method() == http::verb::get && req.target().ends_with("/models")) {
-      auto res = plain(http::status::ok, req.version(),
-                       R"({"object":"list","data":[{"id":"bench-model","object":"model","owned_by":"bench"}]})");
-      res.keep_alive(keep_alive);
-      res.prepare_payload();
-      co_await http::async_write(socket, res, asio::use_awaitable);
+      co_await send_json(socket, http::status::ok, req.version(), keep_alive,
+                         R"({"object":"list","data":[{"id":"bench-model","object":"model","owned_by":"bench"}]})");
     } else {
-      auto res = plain(http::status::not_found, req.version(), R"({"error":{"message":"not found"}})");
-      res.keep_alive(keep_alive);
-      res.prepare_payload();
-      co_await http::async_write(socket, res, asio::use_awaitable);
+      co_await send_json(socket, http::status::not_found, req.version(), keep_alive,
+                         R"({"error":{"message":"not found"}})");
     }
     if (!keep_alive) break;
   }

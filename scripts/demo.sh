@@ -24,10 +24,9 @@ command -v curl >/dev/null || { echo "demo: curl is missing (scripts/install-dep
 command -v node >/dev/null || { echo "demo: node is missing (scripts/install-deps.sh installs it)" >&2; exit 2; }
 
 WORK="$(mktemp -d -t devagent-demo.XXXXXX)"
-PIDS=()
 cleanup() {
   local pid
-  for pid in "${PIDS[@]}" $(cat "$WORK/pids" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+  for pid in $(cat "$WORK/pids" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$WORK"
 }
@@ -40,8 +39,8 @@ fail() { echo "demo: FAILED: $*" >&2; exit 1; }
 start() {
   local name="$1"; shift
   "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
-  # start runs in a command substitution (a subshell): the pid goes to a
-  # file, as PIDS+=() there would not reach the cleanup.
+  # Every pid goes to a file: start runs in a command substitution (a
+  # subshell), whose variables the cleanup would never see.
   echo $! >>"$WORK/pids"
   for _ in $(seq 1 200); do
     local url

@@ -44,7 +44,6 @@ class StatementCache {
       sqlite3_reset(stmt_);
       sqlite3_clear_bindings(stmt_);
     }
-    sqlite3_stmt* get() const { return stmt_; }
 
    private:
     sqlite3_stmt* stmt_;
