@@ -334,11 +334,15 @@ TEST(ChatLogs, EveryLineOfAChatCarriesItsRequestId) {
   ASSERT_EQ(res.status, 200) << res.body;
   ASSERT_EQ(parse_sse(res.body).back().kind, "answer_done") << res.body;
 
-  // The run remembers the turn after the stream has ended: wait for memory's line.
+  // The run remembers the turn after the stream has ended, and the request
+  // line is written once the response has been sent, on another thread:
+  // wait for both, in whichever order they come.
   std::string log;
   for (auto deadline = std::chrono::steady_clock::now() + 30s; std::chrono::steady_clock::now() < deadline;) {
     log = server.process().stderr_text().substr(before);
-    if (log.find("\"msg\":\"memory: ") != std::string::npos) break;
+    if (log.find("\"msg\":\"memory: ") != std::string::npos && log.find("\"msg\":\"request\"") != std::string::npos) {
+      break;
+    }
     std::this_thread::sleep_for(50ms);
   }
   std::set<std::string> messages;
