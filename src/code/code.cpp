@@ -24,6 +24,19 @@ namespace devagent::code {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
+struct ImportGraph {
+  std::vector<std::string> nodes;       // every indexed source file
+  std::vector<GraphEdge> edges;         // resolved, within the repository
+  std::vector<ImportEdge> raw;          // every statement, resolved where possible
+};
+
+// A repository's import graph and its files' PageRank, for one indexing of it.
+struct RepoGraph {
+  std::int64_t indexed_at = 0;
+  ImportGraph graph;
+  std::map<std::string, double> rank;
+};
+
 namespace {
 
 // Reads a repository file by its relative path, refusing symlinks and
@@ -116,12 +129,6 @@ std::string go_module(const Repository& repo) {
   return "";
 }
 
-struct ImportGraph {
-  std::vector<std::string> nodes;       // every indexed source file
-  std::vector<GraphEdge> edges;         // resolved, within the repository
-  std::vector<ImportEdge> raw;          // every statement, resolved where possible
-};
-
 Result<ImportGraph> import_graph(store::Database& db, const Repository& repo, const std::vector<FileEntry>& files) {
   auto rows = db.query("SELECT from_path, spec, line FROM code_imports WHERE repo = ? ORDER BY from_path, line", {repo.id});
   if (!rows) return rows.error();
@@ -203,7 +210,9 @@ CodeOptions CodeOptions::from(const config::Config& c, const fs::path& cwd) {
 }
 
 CodeIntel::CodeIntel(CodeOptions options, Workspace workspace, std::unique_ptr<store::Database> db)
-    : options_(std::move(options)), workspace_(std::move(workspace)), db_(std::move(db)) {}
+    : options_(std::move(options)), workspace_(std::move(workspace)), db_(std::move(db)) {
+  workspace_.set_rescan_interval(options_.refresh_interval);
+}
 CodeIntel::~CodeIntel() = default;
 
 Result<std::unique_ptr<CodeIntel>> CodeIntel::open(const CodeOptions& options) {
@@ -229,15 +238,67 @@ Result<IndexStats> CodeIntel::index(const Repository& repo, const IndexProgress&
 }
 
 Result<> CodeIntel::ensure_indexed(const Repository& repo) {
-  auto rows = db_->query("SELECT indexed_at FROM code_repos WHERE id = ?", {repo.id});
-  if (!rows) return rows.error();
-  if (!rows->rows.empty()) {
+  auto fresh = [&]() -> Result<bool> {
+    auto rows = db_->query("SELECT indexed_at FROM code_repos WHERE id = ?", {repo.id});
+    if (!rows) return rows.error();
+    if (rows->rows.empty()) return false;
     auto age = store::now_ms() - rows->rows[0].integer(0);
-    if (age >= 0 && age < options_.refresh_interval.count()) return {};
-  }
-  auto stats = index(repo);
+    return age >= 0 && age < options_.refresh_interval.count();
+  };
+  auto now_fresh = fresh();
+  if (!now_fresh) return now_fresh.error();
+  if (*now_fresh) return {};
+  // Once more under the repository's lock: when the index goes stale under
+  // load, many questions find it so at once; the first refreshes it and the
+  // others, which waited for it, must not each scan the tree again.
+  std::lock_guard lock(repo_mutex(repo.id));
+  now_fresh = fresh();
+  if (!now_fresh) return now_fresh.error();
+  if (*now_fresh) return {};
+  auto stats = index_repository(*db_, repo, options_.index, {});
   if (!stats) return stats.error();
   return {};
+}
+
+Result<std::shared_ptr<const RepoGraph>> CodeIntel::graph(const Repository& repo, const std::vector<FileEntry>& files) {
+  auto rows = db_->query("SELECT indexed_at FROM code_repos WHERE id = ?", {repo.id});
+  if (!rows) return rows.error();
+  const std::int64_t indexed_at = rows->rows.empty() ? -1 : rows->rows[0].integer(0);
+  {
+    std::lock_guard lock(graph_guard_);
+    auto it = graphs_.find(repo.id);
+    if (it != graphs_.end() && indexed_at >= 0 && it->second->indexed_at == indexed_at) return it->second;
+  }
+  auto built = import_graph(*db_, repo, files);
+  if (!built) return built.error();
+  auto out = std::make_shared<RepoGraph>();
+  out->indexed_at = indexed_at;
+  out->rank = pagerank(built->nodes, built->edges);
+  out->graph = std::move(*built);
+  if (indexed_at >= 0) {
+    std::lock_guard lock(graph_guard_);
+    graphs_[repo.id] = out;
+  }
+  return std::shared_ptr<const RepoGraph>(std::move(out));
+}
+
+Result<std::shared_ptr<const std::vector<Coupling>>> CodeIntel::coupling(const Repository& repo) {
+  auto rows = db_->query("SELECT head FROM code_repos WHERE id = ?", {repo.id});
+  if (!rows) return rows.error();
+  std::string head = rows->rows.empty() ? std::string() : rows->rows[0].text(0);
+  {
+    std::lock_guard lock(coupling_guard_);
+    auto it = coupling_.find(repo.id);
+    if (it != coupling_.end() && !head.empty() && it->second.first == head) return it->second.second;
+  }
+  auto commits = read_commits(repo.root, options_.history.max_commits);
+  if (!commits) return commits.error();
+  auto pairs = std::make_shared<const std::vector<Coupling>>(change_coupling(*commits, options_.history));
+  if (!head.empty()) {
+    std::lock_guard lock(coupling_guard_);
+    coupling_[repo.id] = {head, pairs};
+  }
+  return pairs;
 }
 
 Result<std::string> CodeIntel::indexed_revision(const Repository& repo) {
@@ -409,9 +470,9 @@ Result<boost::json::object> CodeIntel::analyze(const Repository& repo, const std
                            "ORDER BY path, line",
                            {repo.id});
     if (!rows) return rows.error();
-    auto graph = import_graph(*db_, repo, *files);
-    if (!graph) return graph.error();
-    auto rank = pagerank(graph->nodes, graph->edges);
+    auto cached = graph(repo, *files);
+    if (!cached) return cached.error();
+    const auto& rank = (*cached)->rank;
     std::map<std::string, std::int64_t> by_kind;
     std::vector<const store::Row*> items;
     for (const auto& r : rows->rows) {
@@ -618,12 +679,11 @@ Result<boost::json::object> CodeIntel::relationships(const std::vector<Repositor
 
   if (kind == RelationKind::cochange) {
     if (!repo.git) return make_error(ErrorKind::invalid_argument, repo.name + " is not a git repository");
-    auto commits = read_commits(repo.root, options_.history.max_commits);
-    if (!commits) return commits.error();
-    auto pairs = change_coupling(*commits, options_.history);
+    auto pairs = coupling(repo);
+    if (!pairs) return pairs.error();
     json::array list;
     std::vector<GraphEdge> edges;
-    for (const auto& c : pairs) {
+    for (const auto& c : **pairs) {
       if (!focus.empty() && c.path != focus && c.coupled != focus) continue;
       const std::string& other = !focus.empty() && c.coupled == focus ? c.path : c.coupled;
       const std::string& self = !focus.empty() ? focus : c.path;
@@ -640,9 +700,10 @@ Result<boost::json::object> CodeIntel::relationships(const std::vector<Repositor
     return out;
   }
 
-  auto graph = import_graph(*db_, repo, *files);
-  if (!graph) return graph.error();
-  auto rank = pagerank(graph->nodes, graph->edges);
+  auto cached = graph(repo, *files);
+  if (!cached) return cached.error();
+  const ImportGraph* graph = &(*cached)->graph;
+  const auto& rank = (*cached)->rank;
 
   if (kind == RelationKind::dependents) {
     if (focus.empty()) return make_error(ErrorKind::invalid_argument, "dependents needs a focus file");

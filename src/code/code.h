@@ -66,6 +66,8 @@ struct FileSlice {
   bool truncated = false;
 };
 
+struct RepoGraph;  // code.cpp
+
 class CodeIntel {
  public:
   static Result<std::unique_ptr<CodeIntel>> open(const CodeOptions& options);
@@ -117,6 +119,18 @@ class CodeIntel {
   std::unique_ptr<store::Database> db_;
   std::mutex mutexes_guard_;
   std::map<std::string, std::unique_ptr<std::mutex>> repo_mutexes_;
+  // Change coupling per repository, for the HEAD it was computed at: reading
+  // the history is the costliest step of a cochange question, and HEAD moves
+  // rarely (the index notices within refresh_interval).
+  Result<std::shared_ptr<const std::vector<Coupling>>> coupling(const Repository& repo);
+  std::mutex coupling_guard_;
+  // The import graph and PageRank per repository, for the indexing it was
+  // built from (code_repos.indexed_at): rebuilt after each refresh, not for
+  // each question.
+  Result<std::shared_ptr<const RepoGraph>> graph(const Repository& repo, const std::vector<FileEntry>& files);
+  std::mutex graph_guard_;
+  std::map<std::string, std::shared_ptr<const RepoGraph>> graphs_;
+  std::map<std::string, std::pair<std::string, std::shared_ptr<const std::vector<Coupling>>>> coupling_;
 };
 
 // A readable text report of an analysis document (devagent analyze without --json).

@@ -93,6 +93,20 @@ Repository Workspace::repository_at(const fs::path& root) const {
 }
 
 std::vector<Repository> Workspace::repositories(int max_depth) const {
+  if (rescan_.interval.count() <= 0) return scan(max_depth);
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(rescan_.mutex);
+    auto it = rescan_.by_depth.find(max_depth);
+    if (it != rescan_.by_depth.end() && now - it->second.first < rescan_.interval) return it->second.second;
+  }
+  auto found = scan(max_depth);
+  std::lock_guard lock(rescan_.mutex);
+  rescan_.by_depth[max_depth] = {now, found};
+  return found;
+}
+
+std::vector<Repository> Workspace::scan(int max_depth) const {
   std::vector<fs::path> found;
   for (const auto& root : roots_) {
     // A root inside a repository belongs to that repository.

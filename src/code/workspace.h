@@ -6,7 +6,10 @@
 
 #include "core/error.h"
 
+#include <chrono>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,8 +39,14 @@ class Workspace {
 
   // Repositories under the roots: every directory holding .git (searched to
   // max_depth levels, not inside another repository's ignored or vendored
-  // trees), and each root that is not inside a repository itself.
+  // trees), and each root that is not inside a repository itself. With a
+  // rescan interval, a scan is reused for that long.
   std::vector<Repository> repositories(int max_depth = 4) const;
+
+  // How long repositories() reuses a scan of the directories; 0 (the
+  // default): every call scans. The server sets code.refresh_interval, so a
+  // repository cloned into the workspace is seen as soon as an edit is.
+  void set_rescan_interval(std::chrono::milliseconds interval) { rescan_.interval = interval; }
 
   // A repository named by the user: "." (the first root's repository), a
   // path, or a repository name from repositories().
@@ -47,7 +56,27 @@ class Workspace {
   Repository repository_at(const std::filesystem::path& root) const;
 
  private:
+  std::vector<Repository> scan(int max_depth) const;
+
+  // The reused scans; a copy of the workspace keeps the interval and starts
+  // with none.
+  struct Rescan {
+    Rescan() = default;
+    Rescan(const Rescan& other) : interval(other.interval) {}
+    Rescan& operator=(const Rescan& other) {
+      if (this == &other) return *this;
+      std::lock_guard lock(mutex);
+      interval = other.interval;
+      by_depth.clear();
+      return *this;
+    }
+    ~Rescan() = default;
+    std::chrono::milliseconds interval{0};
+    std::mutex mutex;
+    std::map<int, std::pair<std::chrono::steady_clock::time_point, std::vector<Repository>>> by_depth;
+  };
   std::vector<std::filesystem::path> roots_;
+  mutable Rescan rescan_;
 };
 
 // A repository-relative path given by a user or a model ("src/a.cpp",

@@ -218,7 +218,7 @@ asio::awaitable<std::optional<AccessGate::Pass>> AccessGate::admit(Exchange& ex)
   // Filled in place: GCC 12 can destroy an aggregate returned through
   // co_await twice (docs/architecture.md, "Coroutine rules").
   Verdict verdict;
-  co_await run_blocking([&] {
+  co_await run_admission([&] {
     verdict = decide(ex, presented, streams, now);
     return true;
   });
@@ -247,7 +247,7 @@ asio::awaitable<std::optional<AccessGate::Pass>> AccessGate::admit(Exchange& ex)
       co_await renewal->timer.async_wait(asio::as_tuple(asio::use_awaitable));
       if (renewal->done) break;
       std::int64_t at = store::now_ms();
-      auto renewed = co_await run_blocking([&] { return limiter_.renew_stream(lease, options_.stream_lease, at); });
+      auto renewed = co_await run_admission([&] { return limiter_.renew_stream(lease, options_.stream_lease, at); });
       if (!renewed) log::warn("access: renewing a stream lease failed", "error", renewed.error().message);
     }
   };
@@ -261,7 +261,7 @@ asio::awaitable<void> AccessGate::release(Pass pass) {
     pass.renewal->timer.cancel();
   }
   if (pass.lease.empty()) co_return;
-  auto released = co_await run_blocking([&] { return limiter_.release_stream(pass.lease); });
+  auto released = co_await run_admission([&] { return limiter_.release_stream(pass.lease); });
   if (!released) log::warn("access: releasing a stream lease failed", "error", released.error().message);
 }
 

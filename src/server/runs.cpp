@@ -131,7 +131,13 @@ std::shared_ptr<Run> RunRegistry::find(const std::string& id) const {
 }
 
 void RunRegistry::prune() {
+  // A full pass costs a look at every run, so it is taken at most once a
+  // second (a finished run may outstay keep_finished by that much) unless
+  // the registry is full; a full one is cut to nine tenths of max_runs, so
+  // the next few hundred runs do not each pay for a sort.
   auto now = std::chrono::steady_clock::now();
+  if (runs_.size() < options_.max_runs && now - last_prune_ < std::chrono::seconds(1)) return;
+  last_prune_ = now;
   std::vector<std::pair<std::chrono::steady_clock::time_point, std::string>> finished;
   for (auto it = runs_.begin(); it != runs_.end();) {
     const auto& run = *it->second;
@@ -143,9 +149,10 @@ void RunRegistry::prune() {
     ++it;
   }
   if (runs_.size() < options_.max_runs) return;
+  const std::size_t target = options_.max_runs - options_.max_runs / 10;
   std::sort(finished.begin(), finished.end());
   for (const auto& [at, id] : finished) {
-    if (runs_.size() < options_.max_runs) break;
+    if (runs_.size() <= target) break;
     runs_.erase(id);
   }
 }

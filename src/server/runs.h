@@ -109,6 +109,7 @@ class RunRegistry {
   RunOptions options_;
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Run>> runs_;
+  std::chrono::steady_clock::time_point last_prune_{};
 };
 
 // A random 32-hex-digit id.

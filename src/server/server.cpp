@@ -32,6 +32,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <sys/resource.h>
+
 #include <array>
 #include <atomic>
 #include <mutex>
@@ -229,7 +231,33 @@ std::uint16_t Server::redirect_port() const {
   return ec ? 0 : ep.port();
 }
 
+namespace {
+
+// Every connection is a descriptor, and a proxied one two (the client's and
+// the upstream's): the soft limit on open files (often 1024) would refuse
+// connections long before server.max_connections. It is raised to the hard
+// limit, as nginx's worker_rlimit_nofile or Go's runtime do, with a warning
+// when even that is short.
+void raise_open_files_limit(int max_connections) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  const auto wanted = static_cast<rlim_t>(max_connections) * 2 + 256;
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < wanted) {
+    log::warn("the open files limit is under what server.max_connections needs (two per proxied connection); "
+              "raise it (ulimit -n, LimitNOFILE=) or lower server.max_connections",
+              "limit", static_cast<std::int64_t>(lim.rlim_cur), "max_connections", max_connections);
+  }
+}
+
+}  // namespace
+
 Result<std::uint16_t> Server::listen() {
+  raise_open_files_limit(impl_->options.max_connections);
   if (impl_->gate) {
     if (auto open = impl_->gate->check_listen(); !open) return open.error();
   }
@@ -368,11 +396,26 @@ void Server::Impl::maybe_finish() {
 }
 
 asio::awaitable<void> Server::Impl::accept_loop() {
+  std::chrono::steady_clock::time_point last_warning{};
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), tuple_awaitable);
     if (ec) {
       if (stopping.load() || ec == asio::error::operation_aborted) co_return;
-      log::warn("accept failed", "error", ec.message());
+      // Out of descriptors or memory: the connection stays queued, so an
+      // immediate retry fails the same way, in a loop. Wait a little (a
+      // connection that closes meanwhile frees a descriptor) and say so at
+      // most every 10 s.
+      const bool exhausted = ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+                             ec == asio::error::no_memory || ec.value() == ENFILE;
+      auto now = std::chrono::steady_clock::now();
+      if (!exhausted || now - last_warning > std::chrono::seconds(10)) {
+        log::warn("accept failed", "error", ec.message());
+        last_warning = now;
+      }
+      if (exhausted) {
+        asio::steady_timer pause(ioc, std::chrono::milliseconds(50));
+        co_await pause.async_wait(tuple_awaitable);
+      }
       continue;
     }
     // Events are written as they happen, each a small write: with Nagle's

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace devagent::code {
 namespace {
@@ -83,6 +84,32 @@ TEST(Workspace, FindsRepositoriesAndResolvesNames) {
   auto out = ws->resolve("/", base.path());
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().kind, ErrorKind::forbidden);
+}
+
+TEST(Workspace, ARescanIntervalReusesTheScanForThatLong) {
+  TempDir base;
+  auto git_init = [&](const char* name) {
+    testing::ProcessOptions o;
+    o.args = {"init", "-q", (base.path() / name).string()};
+    ASSERT_EQ(testing::run("git", o).exit_code, 0);
+  };
+  git_init("alpha");
+  auto has = [](const std::vector<Repository>& repos, const std::string& name) {
+    return std::any_of(repos.begin(), repos.end(), [&](const Repository& r) { return r.name == name; });
+  };
+  auto ws = Workspace::open({"."}, base.path());
+  ASSERT_TRUE(ws);
+  ws->set_rescan_interval(std::chrono::hours(1));
+  ASSERT_TRUE(has(ws->repositories(), "alpha"));
+  auto copy = *ws;  // the interval, but not the scan
+  git_init("beta");
+  EXPECT_FALSE(has(ws->repositories(), "beta")) << "the scan is reused";
+  auto beta = ws->resolve("beta", base.path());  // by path, still: the directory exists
+  ASSERT_TRUE(beta) << beta.error().message;
+  EXPECT_TRUE(has(copy.repositories(), "beta")) << "a copy scans afresh";
+  ws->set_rescan_interval(std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_TRUE(has(ws->repositories(), "beta")) << "rescanned once the scan is older than the interval";
 }
 
 TEST(Workspace, RelativePathsAreNormalisedAndMayNotEscape) {
