@@ -282,6 +282,50 @@ TEST(HttpClient, IdleTimeoutWhileStreaming) {
   EXPECT_EQ(got, "partial");
 }
 
+// A body that keeps arriving, each piece within the idle timeout, is read to
+// its end however long it takes in all; once it stops, the timeout counts
+// from the last piece.
+TEST(HttpClient, IdleTimeoutCountsFromTheLastPiece) {
+  TestServer server([](beast::tcp_stream& s, ssl::stream<tcp::socket>*) {
+    beast::flat_buffer buf;
+    bhttp::request<bhttp::string_body> req;
+    if (!read_request(s, buf, req)) return;
+    bhttp::response<bhttp::empty_body> res{bhttp::status::ok, 11};
+    res.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> sr{res};
+    bhttp::write_header(s, sr);
+    const bool stall = req.target() == "/stall";
+    for (int i = 0; i < 10; ++i) {
+      std::this_thread::sleep_for(60ms);
+      asio::write(s, bhttp::make_chunk(asio::buffer(std::to_string(i))));
+    }
+    if (stall) {
+      char c;
+      boost::system::error_code ec;
+      s.socket().read_some(asio::buffer(&c, 1), ec);  // until the client closes
+      return;
+    }
+    asio::write(s, bhttp::make_chunk_last());
+  });
+  Client client;
+  std::string got;
+  BodyHandler h{.on_data = [&](std::string_view d) {
+    got += d;
+    return true;
+  }};
+  auto started = std::chrono::steady_clock::now();
+  auto whole = run_coro(client.stream({.url = server.url("/drip"), .idle_timeout = 200ms}, h));
+  ASSERT_TRUE(whole) << whole.error().message;
+  EXPECT_EQ(got, "0123456789");
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 600ms) << "longer in all than the idle timeout";
+
+  got.clear();
+  auto stalled = run_coro(client.stream({.url = server.url("/stall"), .idle_timeout = 200ms}, h));
+  ASSERT_FALSE(stalled);
+  EXPECT_EQ(stalled.error().kind, ErrorKind::timeout);
+  EXPECT_EQ(got, "0123456789") << "every piece before the stall arrived";
+}
+
 TEST(HttpClient, CancellationClosesTheUpstreamConnectionAtOnce) {
   std::atomic<bool> closed{false};
   std::chrono::steady_clock::time_point closed_at;
