@@ -130,7 +130,8 @@ std::optional<std::vector<Kind>> read_mix(const std::string& file) {
     Kind k;
     k.target = std::string(path->as_string());
     if (const auto* n = o->if_contains("name"); n && n->is_string()) k.name = std::string(n->as_string());
-    if (const auto* b = o->if_contains("body")) k.body = b->is_string() ? std::string(b->as_string()) : json::serialize(*b);
+    if (const auto* b = o->if_contains("body"))
+      k.body = b->is_string() ? std::string(b->as_string()) : json::serialize(*b);
     k.method = k.body.empty() ? http::verb::get : http::verb::post;
     if (const auto* m = o->if_contains("method"); m && m->is_string()) {
       k.method = http::string_to_verb(std::string(m->as_string()));
@@ -144,7 +145,8 @@ std::optional<std::vector<Kind>> read_mix(const std::string& file) {
         if (value.is_string()) k.headers.emplace_back(std::string(name), std::string(value.as_string()));
       }
     }
-    if (const auto* w = o->if_contains("weight"); w && w->is_int64()) k.weight = static_cast<int>(std::clamp<std::int64_t>(w->as_int64(), 1, 1000));
+    if (const auto* w = o->if_contains("weight"); w && w->is_int64())
+      k.weight = static_cast<int>(std::clamp<std::int64_t>(w->as_int64(), 1, 1000));
     if (const auto* f = o->if_contains("first"); f && f->is_string()) k.first = std::string(f->as_string());
     if (const auto* f = o->if_contains("fail_on"); f && f->is_string()) k.fail_on = std::string(f->as_string());
     kinds.push_back(std::move(k));
@@ -365,8 +367,8 @@ void print_line(const std::string& label, const Results& r, double elapsed) {
   std::printf(
       "%s: %zu ok, %ld errors, %.0f req/s; first p50 %.3f ms p95 %.3f ms p99 %.3f ms; total p50 %.3f ms p99 %.3f "
       "ms%s%s\n",
-      label.c_str(), t.size(), r.errors, rps, ms(percentile(f, 0.5)), ms(percentile(f, 0.95)),
-      ms(percentile(f, 0.99)), ms(percentile(t, 0.5)), ms(percentile(t, 0.99)),
+      label.c_str(), t.size(), r.errors, rps, ms(percentile(f, 0.5)), ms(percentile(f, 0.95)), ms(percentile(f, 0.99)),
+      ms(percentile(t, 0.5)), ms(percentile(t, 0.99)),
       r.first_error.empty() ? "" : "; first error: ", r.first_error.c_str());
 }
 

@@ -25,9 +25,9 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 struct ImportGraph {
-  std::vector<std::string> nodes;       // every indexed source file
-  std::vector<GraphEdge> edges;         // resolved, within the repository
-  std::vector<ImportEdge> raw;          // every statement, resolved where possible
+  std::vector<std::string> nodes;  // every indexed source file
+  std::vector<GraphEdge> edges;    // resolved, within the repository
+  std::vector<ImportEdge> raw;     // every statement, resolved where possible
 };
 
 // A repository's import graph and its files' PageRank, for one indexing of it.

@@ -19,7 +19,7 @@ std::string new_id() {
   auto a = rng(), b = rng();
   for (int i = 0; i < 16; ++i) {
     id[static_cast<size_t>(i)] = hex[(a >> (i * 4)) & 0xf];
-    id[static_cast<size_t>(16 + i)] = hex[(b >> (i * 4)) & 0xf];
+    id[static_cast<size_t>(i) + 16] = hex[(b >> (i * 4)) & 0xf];
   }
   return id;
 }

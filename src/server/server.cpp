@@ -248,9 +248,10 @@ void raise_open_files_limit(int max_connections) {
   }
   const auto wanted = static_cast<rlim_t>(max_connections) * 2 + 256;
   if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < wanted) {
-    log::warn("the open files limit is under what server.max_connections needs (two per proxied connection); "
-              "raise it (ulimit -n, LimitNOFILE=) or lower server.max_connections",
-              "limit", static_cast<std::int64_t>(lim.rlim_cur), "max_connections", max_connections);
+    log::warn(
+        "the open files limit is under what server.max_connections needs (two per proxied connection); "
+        "raise it (ulimit -n, LimitNOFILE=) or lower server.max_connections",
+        "limit", static_cast<std::int64_t>(lim.rlim_cur), "max_connections", max_connections);
   }
 }
 

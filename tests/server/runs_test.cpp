@@ -38,7 +38,8 @@ TEST(RunRegistry, AFullRegistryDropsItsOldestFinishedRunsFirst) {
   for (int i = 1; i < 100; ++i) kept += registry.find(runs[i]->id()) != nullptr;
   EXPECT_EQ(kept, 89);  // cut from 100 to 90 runs: the 10 oldest finished ones went
   EXPECT_NE(registry.find(runs[11]->id()), nullptr);
-  for (int i = 1; i <= 10; ++i) EXPECT_EQ(registry.find(runs[i]->id()), nullptr) << "run " << i << " is among the oldest";
+  for (int i = 1; i <= 10; ++i)
+    EXPECT_EQ(registry.find(runs[i]->id()), nullptr) << "run " << i << " is among the oldest";
   EXPECT_NE(registry.find(runs[99]->id()), nullptr) << "the newest finished run stays";
 }
 
