@@ -135,6 +135,14 @@ void reply(Stream& s, const std::string& body, bool keep_alive = true) {
 }
 
 // Serves requests on a connection until the client closes it.
+// A 200 response's head with a chunked body to follow.
+void begin_chunked(beast::tcp_stream& s) {
+  bhttp::response<bhttp::empty_body> res{bhttp::status::ok, 11};
+  res.chunked(true);
+  bhttp::response_serializer<bhttp::empty_body> sr{res};
+  bhttp::write_header(s, sr);
+}
+
 TestServer::Handler echo_server() {
   return [](beast::tcp_stream& plain, ssl::stream<tcp::socket>* tls) {
     beast::flat_buffer buf;
@@ -198,10 +206,7 @@ TEST(HttpClient, StreamsTheBodyAsItArrives) {
     beast::flat_buffer buf;
     bhttp::request<bhttp::string_body> req;
     if (!read_request(s, buf, req)) return;
-    bhttp::response<bhttp::empty_body> res{bhttp::status::ok, 11};
-    res.chunked(true);
-    bhttp::response_serializer<bhttp::empty_body> sr{res};
-    bhttp::write_header(s, sr);
+    begin_chunked(s);
     asio::write(s, bhttp::make_chunk(asio::buffer(std::string("first;"))));
     // The rest is only sent once the client has seen the first piece: a
     // client that buffered the whole body would never get it.
@@ -242,10 +247,7 @@ TestServer::Handler stall_server(std::atomic<bool>& closed, std::chrono::steady_
     bhttp::request<bhttp::string_body> req;
     if (!read_request(s, buf, req)) return;
     if (send_head) {
-      bhttp::response<bhttp::empty_body> res{bhttp::status::ok, 11};
-      res.chunked(true);
-      bhttp::response_serializer<bhttp::empty_body> sr{res};
-      bhttp::write_header(s, sr);
+      begin_chunked(s);
       asio::write(s, bhttp::make_chunk(asio::buffer(std::string("partial"))));
     }
     char c;
@@ -290,10 +292,7 @@ TEST(HttpClient, IdleTimeoutCountsFromTheLastPiece) {
     beast::flat_buffer buf;
     bhttp::request<bhttp::string_body> req;
     if (!read_request(s, buf, req)) return;
-    bhttp::response<bhttp::empty_body> res{bhttp::status::ok, 11};
-    res.chunked(true);
-    bhttp::response_serializer<bhttp::empty_body> sr{res};
-    bhttp::write_header(s, sr);
+    begin_chunked(s);
     const bool stall = req.target() == "/stall";
     for (int i = 0; i < 10; ++i) {
       std::this_thread::sleep_for(60ms);
