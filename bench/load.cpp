@@ -74,15 +74,11 @@ struct Kind {
 struct Options {
   std::string host = "127.0.0.1";
   std::string port = "80";
-  std::string target = "/";
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
+  Kind request;  // --url's path, --body, --header, --first, --fail-on
   std::string mix_file;
   int concurrency = 1;
   long requests = 100;
   double duration_s = 0;
-  std::string first;
-  std::string fail_on;
   bool as_json = false;
 };
 
@@ -164,7 +160,7 @@ bool parse_url(const std::string& url, Options& o) {
   auto rest = url.substr(scheme.size());
   auto slash = rest.find('/');
   auto authority = rest.substr(0, slash);
-  o.target = slash == std::string::npos ? "/" : rest.substr(slash);
+  o.request.target = slash == std::string::npos ? "/" : rest.substr(slash);
   auto colon = authority.rfind(':');
   o.host = authority.substr(0, colon);
   o.port = colon == std::string::npos ? "80" : authority.substr(colon + 1);
@@ -317,19 +313,19 @@ std::optional<Options> parse(int argc, char** argv) {
       if (!parse_url(*v, o)) return std::nullopt;
       have_url = true;
     } else if (k == "--body") {
-      o.body = *v;
+      o.request.body = *v;
     } else if (k == "--body-file") {
       std::ifstream in(*v);
       std::stringstream s;
       s << in.rdbuf();
-      o.body = s.str();
+      o.request.body = s.str();
     } else if (k == "--mix") {
       o.mix_file = *v;
     } else if (k == "--header") {
       auto colon = v->find(':');
       if (colon == std::string::npos) return std::nullopt;
       auto value_at = v->find_first_not_of(' ', colon + 1);
-      o.headers.emplace_back(v->substr(0, colon), value_at == std::string::npos ? "" : v->substr(value_at));
+      o.request.headers.emplace_back(v->substr(0, colon), value_at == std::string::npos ? "" : v->substr(value_at));
     } else if (k == "--concurrency") {
       o.concurrency = std::max(1, std::atoi(v->c_str()));
     } else if (k == "--requests") {
@@ -337,9 +333,9 @@ std::optional<Options> parse(int argc, char** argv) {
     } else if (k == "--duration") {
       o.duration_s = std::atof(v->c_str());
     } else if (k == "--first") {
-      o.first = *v;
+      o.request.first = *v;
     } else if (k == "--fail-on") {
-      o.fail_on = *v;
+      o.request.fail_on = *v;
     } else {
       return std::nullopt;
     }
@@ -384,20 +380,14 @@ int main(int argc, char** argv) {
   }
   Load load;
   if (o->mix_file.empty()) {
-    Kind k;
-    k.method = o->body.empty() ? http::verb::get : http::verb::post;
-    k.target = o->target;
-    k.body = o->body;
-    k.headers = o->headers;
-    k.first = o->first;
-    k.fail_on = o->fail_on;
-    load.kinds.push_back(std::move(k));
+    o->request.method = o->request.body.empty() ? http::verb::get : http::verb::post;
+    load.kinds.push_back(o->request);
   } else {
     auto kinds = read_mix(o->mix_file);
     if (!kinds) return 2;
     load.kinds = std::move(*kinds);
     for (auto& k : load.kinds) {  // --header applies to every line too
-      k.headers.insert(k.headers.begin(), o->headers.begin(), o->headers.end());
+      k.headers.insert(k.headers.begin(), o->request.headers.begin(), o->request.headers.end());
     }
   }
   for (std::size_t i = 0; i < load.kinds.size(); ++i) {
@@ -422,7 +412,8 @@ int main(int argc, char** argv) {
   ioc.run();
   double elapsed = devagent::bench::seconds_since(start);
 
-  const std::string where = o->host + (o->mix_file.empty() ? o->target : " mix");
+  const std::string target = o->mix_file.empty() ? o->request.target : "mix";
+  const std::string where = o->host + (o->mix_file.empty() ? target : " mix");
   print_line("load " + where + " c=" + std::to_string(o->concurrency) + " open " + std::to_string(load.peak_open),
              load.all, elapsed);
   if (load.kinds.size() > 1) {
@@ -430,7 +421,7 @@ int main(int argc, char** argv) {
   }
   if (o->as_json) {
     json::object j = numbers(load.all, elapsed);
-    j["target"] = o->mix_file.empty() ? o->target : "mix";
+    j["target"] = target;
     j["concurrency"] = o->concurrency;
     j["seconds"] = elapsed;
     j["peak_open"] = load.peak_open;

@@ -124,13 +124,13 @@ class CodeIntel {
   // rarely (the index notices within refresh_interval).
   Result<std::shared_ptr<const std::vector<Coupling>>> coupling(const Repository& repo);
   std::mutex coupling_guard_;
+  std::map<std::string, std::pair<std::string, std::shared_ptr<const std::vector<Coupling>>>> coupling_;
   // The import graph and PageRank per repository, for the indexing it was
   // built from (code_repos.indexed_at): rebuilt after each refresh, not for
   // each question.
   Result<std::shared_ptr<const RepoGraph>> graph(const Repository& repo, const std::vector<FileEntry>& files);
   std::mutex graph_guard_;
   std::map<std::string, std::shared_ptr<const RepoGraph>> graphs_;
-  std::map<std::string, std::pair<std::string, std::shared_ptr<const std::vector<Coupling>>>> coupling_;
 };
 
 // A readable text report of an analysis document (devagent analyze without --json).

@@ -18,16 +18,17 @@ namespace devagent {
 // priority than the I/O threads (blocking.cpp says why).
 boost::asio::thread_pool& blocking_pool();
 
-// co_await run_blocking([&] { return db.query(...); });
-// References captured by the function stay valid: the caller is suspended
-// until it returns. Exceptions propagate to the caller.
-// The caller's log request id (core/log_context.h) is in scope while f runs.
 // The pool for short blocking calls a client waits on before it hears
 // anything (admission: the key and limit checks of every request): 2
 // threads at normal priority, so they never queue behind the tools' work in
 // blocking_pool().
 boost::asio::thread_pool& admission_pool();
 
+// co_await run_blocking([&] { return db.query(...); });
+// References captured by the function stay valid: the caller is suspended
+// until it returns. Exceptions propagate to the caller.
+// The caller's log request id (core/log_context.h) is in scope while f runs.
+// run_blocking_on takes the pool; run_blocking is blocking_pool()'s.
 template <class F>
 boost::asio::awaitable<std::invoke_result_t<F&>> run_blocking_on(boost::asio::thread_pool& pool, F f) {
   using R = std::invoke_result_t<F&>;

@@ -152,10 +152,8 @@ struct CallState {
   std::shared_ptr<Connection> conn;
   bool timed_out = false;
   bool cancelled = false;
-  std::uint64_t generation = 0;
 };
 
-// Closes the connection when a deadline passes. Re-armed before each step.
 // The call's timeout: arm(d) gives the call d from now; when it passes
 // without another arm() or disarm(), the connection is closed. arm() runs
 // for every piece of a streamed body, so it only moves a deadline forward;
@@ -181,7 +179,7 @@ class Watchdog {
     auto& s = *shared_;
     s.armed = false;
     if (s.waiting) {
-      ++s.state->generation;
+      ++s.generation;
       s.waiting = false;
       s.timer.cancel();  // the handler runs now and lets go of the call's state
     }
@@ -195,16 +193,17 @@ class Watchdog {
     std::chrono::steady_clock::time_point deadline{};
     bool armed = false;
     bool waiting = false;
+    std::uint64_t generation = 0;  // of the wait in progress
   };
 
   static void wait(const std::shared_ptr<Shared>& shared) {
     auto& s = *shared;
-    auto gen = ++s.state->generation;  // a wait this one replaces ends quietly
+    auto gen = ++s.generation;  // a wait this one replaces ends quietly
     s.waiting = true;
     s.timer.expires_at(s.deadline);
     s.timer.async_wait([shared, gen](const boost::system::error_code& ec) {
       auto& s = *shared;
-      if (gen != s.state->generation) return;
+      if (gen != s.generation) return;
       s.waiting = false;
       if (ec || !s.armed) return;
       if (std::chrono::steady_clock::now() < s.deadline) {

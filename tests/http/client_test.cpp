@@ -134,7 +134,6 @@ void reply(Stream& s, const std::string& body, bool keep_alive = true) {
   bhttp::write(s, res);
 }
 
-// Serves requests on a connection until the client closes it.
 // A 200 response's head with a chunked body to follow.
 void begin_chunked(beast::tcp_stream& s) {
   bhttp::response<bhttp::empty_body> res{bhttp::status::ok, 11};
@@ -143,6 +142,7 @@ void begin_chunked(beast::tcp_stream& s) {
   bhttp::write_header(s, sr);
 }
 
+// Serves requests on a connection until the client closes it.
 TestServer::Handler echo_server() {
   return [](beast::tcp_stream& plain, ssl::stream<tcp::socket>* tls) {
     beast::flat_buffer buf;
