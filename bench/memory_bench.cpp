@@ -10,12 +10,13 @@
 //
 //   memory_bench [--sizes=10000,100000,1000000] [--queries=1000] [--quick] [--no-recall] [--no-latency] [--bm25]
 //   (--bm25: BM25 alone, search() against exhaustive scoring, on the same texts)
-#include "llm/hash_embedder.h"
+#include "bench_util.h"
+#include "core/parallel.h"
 #include "index/bm25.h"
+#include "llm/hash_embedder.h"
 #include "memory/entities.h"
 #include "memory/memory.h"
 #include "memory/recall_set.h"
-#include "bench_util.h"
 #include "store/store.h"
 
 #include <boost/json.hpp>
@@ -481,40 +482,58 @@ int run_latency(const fs::path& dir, std::size_t n, std::size_t query_count) {
 }
 
 // BM25 alone on the same texts: search() (block-max MaxScore, or every
-// posting for a query with few) against scoring every posting
-// (search_exhaustive; k = 50, the pool a search asks for), and whether they
-// agree. Wall
-// time and the searching thread's CPU time (what is left of it when other
-// processes take the cores).
+// posting for a query with few), the same split into parts over this thread
+// and the helper threads (as memory search runs it), and scoring every
+// posting (search_exhaustive), each a pass over every question (k = 50, the
+// pool a search asks for), and whether they agree. One pass per method so
+// that none of them finds the lists in the cache because another just read
+// them. Wall time and the searching thread's CPU time (what is left of it
+// when other processes take the cores).
 int run_bm25(std::size_t n, std::size_t query_count) {
   TextGenerator gen(n);
   index::Bm25Index ix;
   for (std::size_t i = 0; i < n; ++i) ix.add(i, gen.fragment());
   TextGenerator qgen(n + 7);
-  std::vector<double> fast_us, exact_us, fast_cpu, exact_cpu;
+  std::vector<std::string> queries;
+  for (std::size_t i = 0; i < query_count; ++i) queries.push_back(qgen.query());
+  struct Pass {
+    std::vector<double> us, cpu;
+    std::vector<std::vector<index::Bm25Hit>> hits;
+  };
+  auto pass = [&](auto&& search) {
+    Pass p;
+    for (const auto& q : queries) {
+      auto t0 = Clock::now();
+      double c0 = thread_cpu_us();
+      p.hits.push_back(search(q));
+      p.cpu.push_back(thread_cpu_us() - c0);
+      p.us.push_back(bench::micros_since(t0));
+    }
+    return p;
+  };
+  auto fast = pass([&](const std::string& q) { return ix.search(q, 50); });
+  auto split = pass([&](const std::string& q) {
+    auto query = ix.prepare(q, 50, 2 * (helper_threads() + 1));
+    std::vector<std::function<void()>> parts;
+    for (std::size_t p = 0; p < query.parts(); ++p) parts.emplace_back([&, p] { query.run(p); });
+    run_shared(parts);
+    return std::move(query).result();
+  });
+  auto exact = pass([&](const std::string& q) { return ix.search_exhaustive(q, 50); });
+  auto same = [](const std::vector<index::Bm25Hit>& a, const std::vector<index::Bm25Hit>& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                              [](auto& x, auto& y) { return x.key == y.key && x.score == y.score; });
+  };
   std::size_t differ = 0;
-  for (std::size_t i = 0; i < query_count; ++i) {
-    auto q = qgen.query();
-    auto t0 = Clock::now();
-    double c0 = thread_cpu_us();
-    auto fast = ix.search(q, 50);
-    fast_cpu.push_back(thread_cpu_us() - c0);
-    fast_us.push_back(bench::micros_since(t0));
-    t0 = Clock::now();
-    c0 = thread_cpu_us();
-    auto exact = ix.search_exhaustive(q, 50);
-    exact_cpu.push_back(thread_cpu_us() - c0);
-    exact_us.push_back(bench::micros_since(t0));
-    differ += fast.size() != exact.size() || !std::equal(fast.begin(), fast.end(), exact.begin(), [](auto& a, auto& b) {
-                return a.key == b.key && a.score == b.score;
-              });
-  }
+  for (std::size_t i = 0; i < queries.size(); ++i)
+    differ += !same(fast.hits[i], exact.hits[i]) || !same(split.hits[i], exact.hits[i]);
   std::printf(
       "bm25 N=%zu: search p50 %.0f us p99 %.0f us (CPU %.0f / %.0f us); "
+      "split over %zu threads p50 %.0f us p99 %.0f us; "
       "exhaustive p50 %.0f us p99 %.0f us (CPU %.0f / %.0f us); %zu of %zu differ\n",
-      n, percentile(fast_us, 0.5), percentile(fast_us, 0.99), percentile(fast_cpu, 0.5), percentile(fast_cpu, 0.99),
-      percentile(exact_us, 0.5), percentile(exact_us, 0.99), percentile(exact_cpu, 0.5), percentile(exact_cpu, 0.99),
-      differ, query_count);
+      n, percentile(fast.us, 0.5), percentile(fast.us, 0.99), percentile(fast.cpu, 0.5), percentile(fast.cpu, 0.99),
+      helper_threads() + 1, percentile(split.us, 0.5), percentile(split.us, 0.99), percentile(exact.us, 0.5),
+      percentile(exact.us, 0.99), percentile(exact.cpu, 0.5), percentile(exact.cpu, 0.99), differ, query_count);
   return differ ? 1 : 0;
 }
 

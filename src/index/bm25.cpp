@@ -1,6 +1,7 @@
 #include "index/bm25.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <limits>
@@ -117,15 +118,24 @@ constexpr std::uint32_t kExactTf = 1u << 23;
 // The k best documents seen so far; the worst of them on top. Equal scores
 // go to the smaller document number, i.e. the document added (or last
 // replaced) first.
+//
+// A query split into parts (ranges of documents searched apart, maybe on
+// other threads) shares a floor: the largest k-th score any part has, which
+// the k-th score of the whole query is at least. A document whose bound is
+// strictly below it cannot get in. (Not when equal: the part holding that
+// score may hold documents numbered after this one, which lose the tie.)
 class TopK {
  public:
-  explicit TopK(std::size_t k) : k_(k) { hits_.reserve(k + 1); }
+  TopK(std::size_t k, std::atomic<double>* floor) : k_(k), floor_(floor) { hits_.reserve(k + 1); }
   bool full() const { return hits_.size() >= k_; }
-  // The k-th score (0 until full).
-  double threshold() const { return full() ? hits_.front().score : 0; }
+  double floor() const { return floor_ ? floor_->load(std::memory_order_relaxed) : 0; }
+  // Whether some documents can be left out: the top k is full or a floor is set.
+  bool limited() const { return full() || floor() > 0; }
+  // At least the score a document needs to get in.
+  double threshold() const { return std::max(full() ? hits_.front().score : 0, floor()); }
   // Whether a document scoring at most bound, numbered after every document
   // offered so far, cannot get in (it would at best tie the k-th and lose).
-  bool excludes(double bound) const { return full() && bound <= hits_.front().score; }
+  bool excludes(double bound) const { return (full() && bound <= hits_.front().score) || bound < floor(); }
   void offer(double score, std::uint32_t doc) {
     Entry e{score, doc};
     if (full() && !better(e, hits_.front())) return;
@@ -135,28 +145,41 @@ class TopK {
       std::pop_heap(hits_.begin(), hits_.end(), better);
       hits_.pop_back();
     }
+    if (floor_ && full()) raise_floor(hits_.front().score);
   }
-  std::vector<Bm25Hit> sorted(const std::vector<std::uint64_t>& key_of_doc) && {
-    std::sort(hits_.begin(), hits_.end(), better);
-    std::vector<Bm25Hit> out;
-    out.reserve(hits_.size());
-    for (const auto& e : hits_) out.push_back(Bm25Hit{key_of_doc[e.doc], e.score});
-    return out;
-  }
-
- private:
   struct Entry {
     double score;
     std::uint32_t doc;
   };
   static bool better(const Entry& a, const Entry& b) { return a.score != b.score ? a.score > b.score : a.doc < b.doc; }
+  std::vector<Entry> take() && { return std::move(hits_); }
+
+ private:
+  void raise_floor(double score) {
+    double now = floor_->load(std::memory_order_relaxed);
+    while (now < score && !floor_->compare_exchange_weak(now, score, std::memory_order_relaxed)) {
+    }
+  }
   std::size_t k_;
+  std::atomic<double>* floor_;
   std::vector<Entry> hits_;
 };
 
+// The best k of the parts' entries, as keys.
+std::vector<Bm25Hit> best_of(std::vector<TopK::Entry> entries, std::size_t k,
+                             const std::vector<std::uint64_t>& key_of_doc) {
+  std::size_t n = std::min(k, entries.size());
+  std::partial_sort(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(n), entries.end(), TopK::better);
+  std::vector<Bm25Hit> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out.push_back(Bm25Hit{key_of_doc[entries[i].doc], entries[i].score});
+  return out;
+}
+
 }  // namespace
 
-// One query term's postings, walked in document order.
+// One query term's postings, walked in document order: those in [pos, end),
+// the documents of the query's part.
 struct Bm25Index::Cursor {
   const Postings* postings;
   double idf;
@@ -164,6 +187,7 @@ struct Bm25Index::Cursor {
   double slope;  // k1 b / average length
   double bound;  // the largest score any of its postings can give
   std::size_t pos = 0;
+  std::size_t end = 0;
   std::size_t bound_block = std::numeric_limits<std::size_t>::max();  // the block of bound_of_block
   double bound_of_block = 0;
 
@@ -185,26 +209,33 @@ struct Bm25Index::Cursor {
     }
     return bound_of_block;
   }
-  std::uint32_t doc() const { return pos < postings->list.size() ? postings->list[pos].doc : kNoDoc; }
-  // The last document of the block the cursor is in.
-  std::uint32_t block_last() const {
-    return postings->list[std::min(postings->list.size(), (pos / kBlock + 1) * kBlock) - 1].doc;
+  std::uint32_t doc() const { return pos < end ? postings->list[pos].doc : kNoDoc; }
+  // The last document of the block the cursor is in (within the part).
+  std::uint32_t block_last() const { return postings->list[std::min(end, (pos / kBlock + 1) * kBlock) - 1].doc; }
+  // The position of the first posting of a document >= target in [from, to).
+  std::size_t find(std::uint32_t target, std::size_t from, std::size_t to) const {
+    const auto& list = postings->list;
+    return static_cast<std::size_t>(std::lower_bound(list.begin() + static_cast<std::ptrdiff_t>(from),
+                                                     list.begin() + static_cast<std::ptrdiff_t>(to), target,
+                                                     [](const Posting& p, std::uint32_t d) { return p.doc < d; }) -
+                                    list.begin());
+  }
+  // Narrows the cursor to the documents numbered in [first, last).
+  void restrict(std::uint32_t first, std::uint32_t last) {
+    pos = find(first, 0, postings->list.size());
+    end = find(last, pos, postings->list.size());
   }
   // Moves to the first posting of a document >= target (galloping, then binary search).
   void seek(std::uint32_t target) {
     const auto& list = postings->list;
-    if (pos >= list.size() || list[pos].doc >= target) return;
+    if (pos >= end || list[pos].doc >= target) return;
     std::size_t lo = pos, step = 1, hi = pos + 1;
-    while (hi < list.size() && list[hi].doc < target) {
+    while (hi < end && list[hi].doc < target) {
       lo = hi;
       step *= 2;
       hi = pos + step;
     }
-    hi = std::min(hi + 1, list.size());
-    pos = static_cast<std::size_t>(
-        std::lower_bound(list.begin() + static_cast<std::ptrdiff_t>(lo), list.begin() + static_cast<std::ptrdiff_t>(hi),
-                         target, [](const Posting& p, std::uint32_t d) { return p.doc < d; }) -
-        list.begin());
+    pos = find(target, lo, std::min(hi + 1, end));
   }
 };
 
@@ -281,6 +312,7 @@ std::vector<Bm25Index::Cursor> Bm25Index::cursors(std::string_view query) const 
     if (p == postings_.end()) continue;
     double df = static_cast<double>(p->second.list.size());
     Cursor c{&p->second, std::log(1.0 + (n - df + 0.5) / (df + 0.5)), kK1 * (1 - kB), kK1 * kB / avg, 0};
+    c.end = p->second.list.size();
     for (std::size_t b = 0; b < p->second.blocks.size(); ++b) c.bound = std::max(c.bound, c.block_bound(b));
     out.push_back(c);
   }
@@ -290,59 +322,126 @@ std::vector<Bm25Index::Cursor> Bm25Index::cursors(std::string_view query) const 
   return out;
 }
 
+struct Bm25Index::Query::State {
+  const Bm25Index* index = nullptr;
+  std::shared_lock<std::shared_mutex> lock;
+  std::vector<Cursor> lists;
+  std::size_t k = 0;
+  bool score_all = false;
+  std::vector<std::uint32_t> bounds;              // part i: the documents numbered in [bounds[i], bounds[i + 1])
+  std::vector<std::vector<TopK::Entry>> results;  // each part's top k
+  std::atomic<double> floor{0};
+
+  void score_every_posting(const std::vector<Cursor>& parts_lists, TopK& top) const;
+  void max_score(std::vector<Cursor>& parts_lists, TopK& top) const;
+};
+
+Bm25Index::Query::Query() = default;
+Bm25Index::Query::Query(Query&&) noexcept = default;
+Bm25Index::Query& Bm25Index::Query::operator=(Query&&) noexcept = default;
+Bm25Index::Query::~Query() = default;
+
+std::size_t Bm25Index::Query::parts() const {
+  return s_ ? s_->results.size() : 0;
+}
+
+void Bm25Index::Query::run(std::size_t part) {
+  auto& s = *s_;
+  auto lists = s.lists;
+  for (auto& c : lists) c.restrict(s.bounds[part], s.bounds[part + 1]);
+  TopK top(s.k, s.results.size() > 1 ? &s.floor : nullptr);
+  if (s.score_all) {
+    s.score_every_posting(lists, top);
+  } else {
+    s.max_score(lists, top);
+  }
+  s.results[part] = std::move(top).take();
+}
+
+std::vector<Bm25Hit> Bm25Index::Query::result() && {
+  auto s = std::move(s_);  // and the lock with it, once merged
+  if (!s) return {};
+  std::vector<TopK::Entry> all;
+  for (auto& r : s->results) all.insert(all.end(), r.begin(), r.end());
+  return best_of(std::move(all), s->k, s->index->key_of_doc_);
+}
+
+Bm25Index::Query Bm25Index::prepare(std::string_view query, std::size_t k, std::size_t max_parts) const {
+  return prepare(query, k, max_parts, false);
+}
+
+Bm25Index::Query Bm25Index::prepare(std::string_view query, std::size_t k, std::size_t max_parts,
+                                    bool exhaustive) const {
+  Query q;
+  auto s = std::make_unique<Query::State>();
+  s->index = this;
+  s->lock = std::shared_lock(mutex_);
+  s->lists = cursors(query);
+  if (s->lists.empty() || k == 0) return q;
+  s->k = k;
+  std::size_t postings = 0;
+  for (const auto& c : s->lists) postings += c.postings->list.size();
+  s->score_all = exhaustive || postings <= score_all_up_to_;
+  std::size_t parts = postings >= split_from_ ? std::max<std::size_t>(1, max_parts) : 1;
+  const std::uint64_t docs = key_of_doc_.size();
+  for (std::size_t i = 0; i <= parts; ++i) s->bounds.push_back(static_cast<std::uint32_t>(docs * i / parts));
+  s->results.resize(parts);
+  q.s_ = std::move(s);
+  return q;
+}
+
+std::vector<Bm25Hit> Bm25Index::search(std::string_view query, std::size_t k) const {
+  auto q = prepare(query, k, 1);
+  for (std::size_t i = 0; i < q.parts(); ++i) q.run(i);
+  return std::move(q).result();
+}
+
 std::vector<Bm25Hit> Bm25Index::search_exhaustive(std::string_view query, std::size_t k) const {
-  std::shared_lock lock(mutex_);
-  auto lists = cursors(query);
-  if (lists.empty() || k == 0) return {};
-  return score_every_posting(lists, k);
+  auto q = prepare(query, k, 1, true);
+  for (std::size_t i = 0; i < q.parts(); ++i) q.run(i);
+  return std::move(q).result();
 }
 
 // Term at a time into a dense accumulator, one per thread and reused: a
 // fresh one per query (8 bytes a document ever added) costs more in page
 // faults and zeroing than the scoring itself. Each document's parts are
-// added in list order, as search() sums them.
-std::vector<Bm25Hit> Bm25Index::score_every_posting(const std::vector<Cursor>& lists, std::size_t k) const {
+// added in list order, as max_score() sums them.
+void Bm25Index::Query::State::score_every_posting(const std::vector<Cursor>& parts_lists, TopK& top) const {
   thread_local std::vector<double> score;
   thread_local std::vector<std::uint32_t> touched;
-  if (score.size() < key_of_doc_.size()) score.resize(key_of_doc_.size(), 0.0);
+  if (score.size() < index->key_of_doc_.size()) score.resize(index->key_of_doc_.size(), 0.0);
   touched.clear();
-  for (const auto& c : lists) {
-    for (const auto& p : c.postings->list) {
+  for (const auto& c : parts_lists) {
+    const auto& list = c.postings->list;
+    for (std::size_t i = c.pos; i < c.end; ++i) {
+      const auto& p = list[i];
       double& s = score[p.doc];
       if (s == 0) touched.push_back(p.doc);
       s += c.score(p.tf, p.length);
     }
   }
-  TopK top(k);
   for (auto doc : touched) {
     top.offer(score[doc], doc);
     score[doc] = 0;
   }
-  return std::move(top).sorted(key_of_doc_);
 }
 
 // Block-max MaxScore (Turtle & Flood 1995; block maxima as in Ding & Suel
 // 2011). Lists are ordered by their score bound, smallest first. While the
-// top k is full, the lists whose bounds sum to at most the k-th score are
-// "non-essential": a document in none of the others cannot get in (at best
-// it ties the k-th, and loses: see the comment at the top), so only
-// documents of the essential lists are visited, in increasing number, and
-// the non-essential lists are probed for them (and not at all once the score
-// so far plus their bounds falls short). Before a document is scored, the
-// essential lists' current blocks bound every document up to the first
-// block end; when that bound falls short, the lists jump past it.
-std::vector<Bm25Hit> Bm25Index::search(std::string_view query, std::size_t k) const {
-  std::shared_lock lock(mutex_);
-  auto lists = cursors(query);
-  if (lists.empty() || k == 0) return {};
-  std::size_t postings = 0;
-  for (const auto& c : lists) postings += c.postings->list.size();
-  if (postings <= score_all_up_to_) return score_every_posting(lists, k);
+// top k is full (or the parts' floor is set), the lists whose bounds sum to
+// at most the k-th score are "non-essential": a document in none of the
+// others cannot get in (at best it ties the k-th, and loses: see the comment
+// at the top), so only documents of the essential lists are visited, in
+// increasing number, and the non-essential lists are probed for them (and
+// not at all once the score so far plus their bounds falls short). Before a
+// document is scored, the essential lists' current blocks bound every
+// document up to the first block end; when that bound falls short, the lists
+// jump past it.
+void Bm25Index::Query::State::max_score(std::vector<Cursor>& lists, TopK& top) const {
   const std::size_t m = lists.size();
   std::vector<double> prefix(m);  // prefix[i]: the bounds of lists 0..i, summed
   for (std::size_t i = 0; i < m; ++i) prefix[i] = (i ? prefix[i - 1] : 0) + lists[i].bound;
   std::vector<double> part(m);
-  TopK top(k);
   std::size_t essential = 0;  // lists [essential, m) are essential
   for (;;) {
     while (essential < m && top.excludes(prefix[essential])) ++essential;
@@ -351,7 +450,7 @@ std::vector<Bm25Hit> Bm25Index::search(std::string_view query, std::size_t k) co
     for (std::size_t i = essential; i < m; ++i) doc = std::min(doc, lists[i].doc());
     if (doc == kNoDoc) break;
 
-    if (top.full()) {
+    if (top.limited()) {
       // What the non-essential lists can add, then the essential lists'
       // current blocks: in list order, as scores are summed.
       double bound = essential ? prefix[essential - 1] : 0;
@@ -383,7 +482,7 @@ std::vector<Bm25Hit> Bm25Index::search(std::string_view query, std::size_t k) co
     // the sum in the order found, which is within rounding (far less than
     // 1e-9 relative) of it, comes near the k-th score.
     auto excluded = [&](std::size_t i) {
-      if (!top.full() || sum + prefix[i] > top.threshold() * (1 + 1e-9)) return false;
+      if (!top.limited() || sum + prefix[i] > top.threshold() * (1 + 1e-9)) return false;
       double bound = prefix[i];
       for (std::size_t j = i + 1; j < m; ++j) bound += part[j];
       return top.excludes(bound);
@@ -403,10 +502,9 @@ std::vector<Bm25Hit> Bm25Index::search(std::string_view query, std::size_t k) co
     }
     if (out) continue;
     double score = 0;
-    for (std::size_t i = 0; i < m; ++i) score += part[i];  // in list order, as search_exhaustive sums
+    for (std::size_t i = 0; i < m; ++i) score += part[i];  // in list order, as score_every_posting sums
     top.offer(score, doc);
   }
-  return std::move(top).sorted(key_of_doc_);
 }
 
 std::size_t Bm25Index::size() const {

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
+#include <memory>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -28,11 +30,42 @@ std::vector<std::string> bm25_terms(std::string_view text);
 class Bm25Index {
  public:
   // A query whose lists hold at most this many postings in all is scored
-  // posting by posting: below it, skipping costs more than it saves
-  // (docs/memory.md, "BM25 top-k").
-  static constexpr std::size_t kScoreAllUpTo = 100'000;
-  // score_all_up_to = 0: block-max MaxScore for every query (the tests).
-  explicit Bm25Index(std::size_t score_all_up_to = kScoreAllUpTo) : score_all_up_to_(score_all_up_to) {}
+  // posting by posting, the others by block-max MaxScore. By default every
+  // query is scored posting by posting: on the benchmark's questions that
+  // is faster at the median and twice as fast at the tail, where many common
+  // terms leave MaxScore little to skip, and its cost is bounded by the
+  // postings (docs/memory.md, "BM25 top-k").
+  static constexpr std::size_t kScoreAllUpTo = std::numeric_limits<std::size_t>::max();
+  // A query whose lists hold at least this many postings in all may be split
+  // into parts (prepare()): below it, handing a part to another thread costs
+  // more than it saves.
+  static constexpr std::size_t kSplitFrom = 50'000;
+  // score_all_up_to = 0: block-max MaxScore for every query; split_from = 0:
+  // every query split (the tests).
+  explicit Bm25Index(std::size_t score_all_up_to = kScoreAllUpTo, std::size_t split_from = kSplitFrom)
+      : score_all_up_to_(score_all_up_to), split_from_(split_from) {}
+
+  // A search split into parts, ranges of documents by number, each searched
+  // on its own (on any thread, all at once or one after the other) for its
+  // top k; result() merges them into exactly search()'s result. Parts
+  // searched at once share the best k-th score found so far, so each skips
+  // what another part's top k already beats. Holds the index's shared lock
+  // (changes wait) until destroyed.
+  class Query {
+   public:
+    Query();
+    Query(Query&&) noexcept;
+    Query& operator=(Query&&) noexcept;
+    ~Query();
+    std::size_t parts() const;   // 0: nothing to search
+    void run(std::size_t part);  // every part exactly once, before result()
+    std::vector<Bm25Hit> result() &&;
+
+   private:
+    friend class Bm25Index;
+    struct State;
+    std::unique_ptr<State> s_;
+  };
 
   // Adds or replaces the document of key.
   void add(std::uint64_t key, std::string_view text);
@@ -40,12 +73,15 @@ class Bm25Index {
   // The k best-scoring documents over every term of the query, best first;
   // equal scores go to the document added first (a replaced document counts
   // as added when it was replaced), whatever the keys. Documents sharing no
-  // term are not returned. Exactly the result of search_exhaustive, found by
-  // block-max MaxScore: postings are ordered by document and every block of
-  // 64 knows its largest term frequency and shortest document, so documents
-  // and blocks that cannot beat the k-th best so far are skipped unscored
-  // (or, for a query with few postings, by scoring them all).
+  // term are not returned. Exactly the result of search_exhaustive: by
+  // scoring every posting, or, for a query with more than score_all_up_to
+  // postings, by block-max MaxScore (postings are ordered by document and
+  // every block of 64 knows its largest term frequency and shortest
+  // document, so documents and blocks that cannot beat the k-th best so far
+  // are skipped unscored).
   std::vector<Bm25Hit> search(std::string_view query, std::size_t k) const;
+  // search() in up to max_parts parts (one for a query with few postings).
+  Query prepare(std::string_view query, std::size_t k, std::size_t max_parts) const;
   // The same, scoring every posting of every query term: the reference that
   // search() is tested against.
   std::vector<Bm25Hit> search_exhaustive(std::string_view query, std::size_t k) const;
@@ -75,10 +111,11 @@ class Bm25Index {
   };
   struct Cursor;
   std::vector<Cursor> cursors(std::string_view query) const;  // the query's lists; lock held
-  std::vector<Bm25Hit> score_every_posting(const std::vector<Cursor>& lists, std::size_t k) const;  // lock held
+  Query prepare(std::string_view query, std::size_t k, std::size_t max_parts, bool exhaustive) const;
   void remove_locked(std::uint64_t key);
 
   const std::size_t score_all_up_to_;
+  const std::size_t split_from_;
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, Postings> postings_;
   std::unordered_map<std::uint64_t, Document> documents_;

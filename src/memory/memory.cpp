@@ -2,6 +2,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/parallel.h"
 #include "index/ann.h"
 #include "index/bm25.h"
 #include "memory/entities.h"
@@ -356,8 +357,15 @@ Result<std::vector<MemoryHit>> MemoryStore::search(std::string_view query, const
   if (o.k == 0) return out;
   auto qv = embedder_.embed(query);
   std::size_t pool = std::max<std::size_t>(50, o.k * 10);
-  auto ann = ix_->ann.search(qv, pool);
-  auto kw = ix_->bm25.search(query, pool);
+  // The vector search and the keyword search's parts side by side on the
+  // cores (core/parallel.h); the keyword search is split only when its
+  // lists are long enough to be worth it.
+  auto keyword_search = ix_->bm25.prepare(query, pool, 2 * (helper_threads() + 1));
+  std::vector<index::AnnHit> ann;
+  std::vector<std::function<void()>> tasks{[&] { ann = ix_->ann.search(qv, pool); }};
+  for (std::size_t i = 0; i < keyword_search.parts(); ++i) tasks.emplace_back([&, i] { keyword_search.run(i); });
+  run_shared(tasks);
+  auto kw = std::move(keyword_search).result();
 
   // The question's entity keys: its words and the keys of the entities it names.
   std::vector<std::string> keys = index::bm25_terms(query);

@@ -1,4 +1,5 @@
 // The in-process indexes: hnswlib ANN against brute force, and BM25.
+#include "core/parallel.h"
 #include "index/ann.h"
 #include "index/bm25.h"
 
@@ -294,10 +295,60 @@ TEST(Bm25, MaxScoreFindsExactlyTheExhaustiveTopKAmongManyTies) {
   EXPECT_GT(tied_left_out, 10000u);  // the cut-off fell inside a tie group often
 }
 
+// A query split into parts finds exactly the unsplit top k, by either
+// method, whether its parts run one after the other (in any order) or at
+// once on several threads sharing their best k-th score. Many identical
+// texts: a part that runs later must not drop a document that merely ties
+// the k-th score another part found (it may be numbered before that part's).
+TEST(Bm25, SplitQueriesFindExactlyTheUnsplitTopK) {
+  std::mt19937 rng(5);
+  std::vector<std::string> templates;
+  for (int t = 0; t < 6; ++t) templates.push_back(random_text(rng, 10));
+  templates.push_back("w1 w2 w3");
+  boost::asio::thread_pool pool(3);
+  for (std::size_t score_all_up_to : {std::size_t{0}, Bm25Index::kScoreAllUpTo}) {
+    Bm25Index ix(score_all_up_to, 0);  // every query split
+    std::uniform_int_distribution<std::size_t> pick(0, templates.size() - 1);
+    for (std::uint64_t key = 0; key < 8000; ++key) ix.add(key, key % 10 ? templates[pick(rng)] : random_text(rng, 20));
+    for (int i = 0; i < 500; ++i) ix.remove(std::uniform_int_distribution<std::uint64_t>(0, 7999)(rng));
+    std::size_t compared = 0;
+    for (int q = 0; q < 60; ++q) {
+      std::string query = q % 3 == 0 ? "w1 w2 w3" : random_text(rng, 6);
+      for (std::size_t k : {1, 10, 50, 700}) {
+        auto exact = ix.search_exhaustive(query, k);
+        for (std::size_t parts : {2, 3, 7}) {
+          for (int how = 0; how < 3; ++how) {
+            auto split = ix.prepare(query, k, parts);
+            ASSERT_EQ(split.parts(), parts);
+            std::vector<std::function<void()>> tasks;
+            for (std::size_t p = 0; p < parts; ++p) tasks.emplace_back([&, p] { split.run(p); });
+            if (how == 0) {
+              for (auto& t : tasks) t();
+            } else if (how == 1) {
+              for (auto t = tasks.rbegin(); t != tasks.rend(); ++t) (*t)();  // the last documents first
+            } else {
+              run_shared(tasks, pool, 3);
+            }
+            auto hits = std::move(split).result();
+            ASSERT_EQ(hits.size(), exact.size()) << query << " k=" << k << " parts=" << parts << " how=" << how;
+            for (std::size_t i = 0; i < hits.size(); ++i) {
+              ASSERT_EQ(hits[i].key, exact[i].key) << query << " k=" << k << " parts=" << parts << " how=" << how;
+              ASSERT_EQ(hits[i].score, exact[i].score) << query << " k=" << k << " parts=" << parts;
+            }
+            compared += hits.size();
+          }
+        }
+      }
+    }
+    EXPECT_GT(compared, 100000u);
+  }
+  pool.join();
+}
+
 TEST(Bm25, RareTermsAreFoundAmongManyCommonOnes) {
   // A query mixing a word in every document with one in a single document:
   // the rare one decides, and the common list is skipped, not missed.
-  Bm25Index ix;
+  Bm25Index ix(0);  // MaxScore
   for (std::uint64_t key = 0; key < 5000; ++key) ix.add(key, "service log line " + std::to_string(key));
   ix.add(9999, "service billing owner is alice");
   auto hits = ix.search("billing service", 2);
