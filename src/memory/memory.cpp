@@ -14,8 +14,10 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <shared_mutex>
+#include <span>
 #include <thread>
 #include <unordered_set>
 
@@ -357,16 +359,6 @@ Result<std::vector<MemoryHit>> MemoryStore::search(std::string_view query, const
   if (o.k == 0) return out;
   auto qv = embedder_.embed(query);
   std::size_t pool = std::max<std::size_t>(50, o.k * 10);
-  // The vector search and the keyword search's parts side by side on the
-  // cores (core/parallel.h); the keyword search is split only when its
-  // lists are long enough to be worth it.
-  auto keyword_search = ix_->bm25.prepare(query, pool, 2 * (helper_threads() + 1));
-  std::vector<index::AnnHit> ann;
-  std::vector<std::function<void()>> tasks{[&] { ann = ix_->ann.search(qv, pool); }};
-  for (std::size_t i = 0; i < keyword_search.parts(); ++i) tasks.emplace_back([&, i] { keyword_search.run(i); });
-  run_shared(tasks);
-  auto kw = std::move(keyword_search).result();
-
   // The question's entity keys: its words and the keys of the entities it names.
   std::vector<std::string> keys = index::bm25_terms(query);
   for (const auto& e : extract_entities(query)) {
@@ -374,6 +366,45 @@ Result<std::vector<MemoryHit>> MemoryStore::search(std::string_view query, const
   }
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  // The fragments that have them, and how many of them each has.
+  std::unordered_map<std::uint64_t, int> named;
+  std::size_t known_keys = 0;
+  {
+    std::shared_lock lock(ix_->mutex);
+    for (const auto& k : keys) {
+      auto it = ix_->by_entity.find(k);
+      if (it == ix_->by_entity.end()) continue;
+      ++known_keys;
+      // A key on very many fragments (a common word) tells them apart from
+      // nothing; it counts as known but adds no candidates.
+      if (it->second.size() > kMaxEntityFanout) continue;
+      for (auto label : it->second) named[label] += 1;
+    }
+  }
+  std::vector<std::uint64_t> named_labels;
+  named_labels.reserve(named.size());
+  for (const auto& [label, count] : named) named_labels.push_back(label);
+
+  // Side by side on the cores (core/parallel.h): the vector search, the
+  // keyword search's parts (split only when its lists are long enough to be
+  // worth it), and the cosines of the fragments the question's entities
+  // point at, in batches (each one reads a vector from anywhere in memory;
+  // a question naming a few specific entities has hundreds of them).
+  constexpr std::size_t kCosineBatch = 64;
+  auto keyword_search = ix_->bm25.prepare(query, pool, 2 * (helper_threads() + 1));
+  std::vector<index::AnnHit> ann;
+  std::vector<std::optional<float>> named_sims(named_labels.size());
+  std::vector<std::function<void()>> tasks{[&] { ann = ix_->ann.search(qv, pool); }};
+  for (std::size_t i = 0; i < keyword_search.parts(); ++i) tasks.emplace_back([&, i] { keyword_search.run(i); });
+  for (std::size_t at = 0; at < named_labels.size(); at += kCosineBatch) {
+    tasks.emplace_back([&, at] {
+      auto batch = std::span(named_labels).subspan(at, std::min(kCosineBatch, named_labels.size() - at));
+      auto sims = ix_->ann.similarities(batch, qv);
+      std::move(sims.begin(), sims.end(), named_sims.begin() + static_cast<std::ptrdiff_t>(at));
+    });
+  }
+  run_shared(tasks);
+  auto kw = std::move(keyword_search).result();
 
   struct Candidate {
     double vector = -1;  // unknown yet
@@ -387,7 +418,11 @@ Result<std::vector<MemoryHit>> MemoryStore::search(std::string_view query, const
     cands[h.key].keyword = h.score;
     best_kw = std::max(best_kw, h.score);
   }
-  std::size_t known_keys = 0;
+  for (std::size_t i = 0; i < named_labels.size(); ++i) {
+    auto& c = cands[named_labels[i]];
+    c.entities = named[named_labels[i]];
+    if (c.vector < 0) c.vector = std::max(0.0f, named_sims[i].value_or(0.0f));
+  }
   auto now = store::now_ms();
   double half_life = std::max<double>(1.0, static_cast<double>(options_.recency_half_life.count()));
   struct Scored {
@@ -396,18 +431,10 @@ Result<std::vector<MemoryHit>> MemoryStore::search(std::string_view query, const
   };
   std::vector<Scored> scored;  // the best k, best first
   {
-    // One shared lock for the entity lookups and every candidate's metadata
-    // (unindex erases metadata only under the exclusive lock).
+    // One shared lock for every candidate's metadata (unindex erases
+    // metadata only under the exclusive lock; a fragment forgotten since
+    // the look-ups above has none and is left out).
     std::shared_lock lock(ix_->mutex);
-    for (const auto& k : keys) {
-      auto it = ix_->by_entity.find(k);
-      if (it == ix_->by_entity.end()) continue;
-      ++known_keys;
-      // A key on very many fragments (a common word) tells them apart from
-      // nothing; it counts as known but adds no candidates.
-      if (it->second.size() > kMaxEntityFanout) continue;
-      for (auto label : it->second) cands[label].entities += 1;
-    }
     std::vector<std::pair<std::uint64_t, Candidate>> kept;
     std::vector<const Indexes::Meta*> metas;
     kept.reserve(cands.size());
@@ -422,7 +449,7 @@ Result<std::vector<MemoryHit>> MemoryStore::search(std::string_view query, const
       kept.emplace_back(label, c);
       metas.push_back(&meta);
     }
-    // The cosine of the candidates the vector search did not bring, in one batch.
+    // The cosine of the keyword candidates nothing above brought, in one batch.
     std::vector<std::uint64_t> unknown;
     for (const auto& [label, c] : kept) {
       if (c.vector < 0) unknown.push_back(label);
