@@ -10,6 +10,7 @@
 //   3. build the tasks with valid arguments for each tool.
 // The tables — which words signal what — are data, in planner_vocabulary.h.
 #include "agent/planner.h"
+#include "core/text.h"
 
 #include "agent/planner_vocabulary.h"
 
@@ -30,12 +31,6 @@ namespace json = boost::json;
 using namespace planner_vocabulary;  // NOLINT(google-build-using-namespace): the tables read as plain words
 
 constexpr std::size_t npos = std::string::npos;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool is_one_of(std::string_view word, Cues list) {
   return std::find(list.begin(), list.end(), word) != list.end();
@@ -110,7 +105,7 @@ Token make_token(Kind kind, std::string value) {
     case Kind::word:
       break;
   }
-  return {kind, lower(value), std::move(value)};
+  return {kind, ascii_lower(value), std::move(value)};
 }
 
 // Unicode dashes and quotes as their ASCII counterparts.
@@ -182,7 +177,7 @@ std::string trim_punctuation(std::string_view s) {
 }
 
 std::string strip_possessive(std::string s) {
-  if (s.size() > 2 && s.ends_with("'s") && !is_one_of(lower(s), kContractions)) s.resize(s.size() - 2);
+  if (s.size() > 2 && s.ends_with("'s") && !is_one_of(ascii_lower(s), kContractions)) s.resize(s.size() - 2);
   return s;
 }
 
@@ -201,7 +196,7 @@ bool valid_repo_name(std::string_view s) {
 std::string extension_of(std::string_view name) {
   auto dot = name.rfind('.');
   if (dot == npos || dot == 0 || dot + 1 == name.size()) return {};
-  return lower(name.substr(dot + 1));
+  return ascii_lower(name.substr(dot + 1));
 }
 
 bool is_file_name(std::string_view s) {
@@ -210,7 +205,7 @@ bool is_file_name(std::string_view s) {
   if (ext.empty() || !is_one_of(ext, kSourceExtensions)) return false;
   auto stem = s.substr(0, s.rfind('.'));
   if (!std::all_of(stem.begin(), stem.end(), [](char c) { return is_alnum(c) || in_set("_.-", c); })) return false;
-  return !(ext == "js" && is_one_of(lower(stem), kJsProjects));
+  return !(ext == "js" && is_one_of(ascii_lower(stem), kJsProjects));
 }
 
 bool short_capitals(std::string_view s) {
@@ -231,8 +226,8 @@ Slashed classify_slashed(std::string_view s, bool talks_about_files) {
   if (s.find('/', slash + 1) != npos) return Slashed::path;
   auto owner = s.substr(0, slash), name = s.substr(slash + 1);
   if (owner.empty() || name.empty() || all_digits(name)) return Slashed::neither;
-  if (is_one_of(lower(s), kWordPairs) || (short_capitals(owner) && short_capitals(name))) return Slashed::neither;
-  if (is_one_of(lower(owner), kDirectoryNames)) return Slashed::path;
+  if (is_one_of(ascii_lower(s), kWordPairs) || (short_capitals(owner) && short_capitals(name))) return Slashed::neither;
+  if (is_one_of(ascii_lower(owner), kDirectoryNames)) return Slashed::path;
   if (is_file_name(name)) {
     static constexpr std::string_view kProjectLike[] = {"js", "py", "rs", "jl", "sh", "ts", "el", "vim", "nvim"};
     if (!is_one_of(extension_of(name), kProjectLike) || talks_about_files) return Slashed::path;
@@ -258,7 +253,7 @@ bool dotted_identifier(std::string_view s) {
     if (dot == npos) break;
     start = dot + 1;
   }
-  if (parts.size() < 2 || is_one_of(lower(parts.back()), kDomainEndings)) return false;
+  if (parts.size() < 2 || is_one_of(ascii_lower(parts.back()), kDomainEndings)) return false;
   return std::all_of(parts.begin(), parts.end(), [](std::string_view p) {
     return p.size() >= 2 && !std::isdigit(static_cast<unsigned char>(p[0])) &&
            std::all_of(p.begin(), p.end(), [](char c) { return is_alnum(c) || c == '_'; });
@@ -315,7 +310,7 @@ void add_path(Reading& r, std::string path) {
 
 // https://github.com/owner/name[.git][/blob/ref/path#L10-L20]; other URLs are dropped.
 bool add_url(std::string_view s, Reading& r) {
-  auto l = lower(s);
+  auto l = ascii_lower(s);
   auto at = l.find("github.com/");
   bool url = l.starts_with("http://") || l.starts_with("https://") || l.starts_with("www.");
   if (at == npos) return url;
@@ -354,7 +349,7 @@ void add_words(std::string_view s, Reading& r) {
     auto p = trim_punctuation(piece);
     piece.clear();
     if (p.empty()) return;
-    if (language_alias(lower(p), kLanguages)) {
+    if (language_alias(ascii_lower(p), kLanguages)) {
       r.tokens.push_back(make_token(Kind::word, p));
       return;
     }
@@ -396,7 +391,7 @@ void add_chunk(const Chunk& chunk, Reading& r) {
       add_repository(r, core);
     else
       add_path(r, core);
-  } else if (language_alias(lower(core), kLanguages)) {
+  } else if (language_alias(ascii_lower(core), kLanguages)) {
     r.tokens.push_back(make_token(Kind::word, core));
   } else if (is_file_name(take_line_suffix(core))) {
     add_path(r, core);
@@ -549,7 +544,7 @@ void find_workspace_repositories(Question& q, const PlannerContext& context) {
   for (std::size_t i = 0; i < t.size(); ++i) {
     if (t[i].kind != Kind::word) continue;
     bool known = std::any_of(context.workspace_repositories.begin(), context.workspace_repositories.end(),
-                             [&](const std::string& name) { return lower(name) == t[i].text; });
+                             [&](const std::string& name) { return ascii_lower(name) == t[i].text; });
     bool placed = (i > 0 && is_one_of(t[i - 1].text, kBefore)) ||
                   (i + 1 < t.size() && is_one_of(t[i + 1].text, kAfter)) ||
                   (i > 0 && i + 1 == t.size() && t[i - 1].text == "is");  // "what is devagent?"
@@ -561,7 +556,7 @@ void find_workspace_repositories(Question& q, const PlannerContext& context) {
 
 Question read_question(std::string_view text, const PlannerContext& context) {
   auto normal = normalise_text(text);
-  auto lowered = lower(normal);
+  auto lowered = ascii_lower(normal);
   Reading r;
   static constexpr std::string_view kFileTalk[] = {"file", "line",    "import", "includ", "open ", "read",
                                                    "cat ", "content", "change", "modif",  "edit",  "show me"};
@@ -855,7 +850,7 @@ RuleResult code_search(const Question& q) {
   static constexpr std::string_view kAspectNouns[] = {"dependencies", "deps",         "dependency", "languages",
                                                       "structure",    "contributors", "history",    "hotspots",
                                                       "symbols",      "manifests"};
-  if (!code_named && is_one_of(lower(*target), kAspectNouns)) return std::nullopt;
+  if (!code_named && is_one_of(ascii_lower(*target), kAspectNouns)) return std::nullopt;
   json::object args{{"query", *target}};
   if (q.has(kRegexCues)) args["regex"] = true;
   if (!q.entities.repositories.empty()) args["repository"] = q.entities.repositories.front();

@@ -15,6 +15,7 @@
 // The aspects and directions are read off the items; the embedding is the
 // hash embedding of the sorted, unique terms.
 #include "cache/match.h"
+#include "core/text.h"
 
 #include "llm/hash_embedder.h"
 #include "llm/lexicon.h"
@@ -140,11 +141,6 @@ bool is_space(char c) {
 char to_lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = to_lower(c);
-  return out;
-}
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
 }
@@ -230,7 +226,7 @@ void push_word(std::vector<Token>& out, std::string_view raw, const Token& base)
   for (std::size_t i = 1; i < raw.size(); ++i) {
     camel = camel || (raw[i - 1] >= 'a' && raw[i - 1] <= 'z' && raw[i] >= 'A' && raw[i] <= 'Z');
   }
-  t.text = lower(raw);
+  t.text = ascii_lower(raw);
   std::erase(t.text, '_');
   t.identifier = raw.find('_') != std::string_view::npos || camel;
   if (all_digits(t.text)) {
@@ -270,7 +266,7 @@ bool push_compound(std::vector<Token>& out, std::string_view core, const Token& 
   const bool slash = core.find_first_of("/\\") != std::string_view::npos;
   const bool dot = core.find('.') != std::string_view::npos;
   if (!slash && !dot) return false;
-  const std::string text = lower(core);
+  const std::string text = ascii_lower(core);
   Token t = base;
   if (is_version(text)) {
     t.kind = TokenKind::number;

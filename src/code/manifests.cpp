@@ -1,6 +1,7 @@
 // Which files are manifests, which parser reads each, and what the parsers
 // share. The parsers live in manifests_<ecosystem>.cpp.
 #include "code/manifests.h"
+#include "core/text.h"
 
 #include "code/manifests_parsers.h"
 
@@ -43,12 +44,12 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 // requirements.txt, requirements-dev.txt, dev-requirements.txt,
 // requirements/base.txt, and pip-tools' requirements.in inputs.
 bool is_requirements_file(std::string_view dir, std::string_view file) {
-  std::string name = manifests::lower(file);
+  std::string name = ascii_lower(file);
   if (!ends_with(name, ".txt") && !ends_with(name, ".in")) return false;
   if (name.find("requirements") != std::string::npos) return true;
   std::size_t slash = dir.rfind('/');
   std::string_view parent = slash == std::string_view::npos ? dir : dir.substr(slash + 1);
-  return manifests::lower(parent) == "requirements";
+  return ascii_lower(parent) == "requirements";
 }
 
 Parser parser_for(std::string_view path) {
@@ -145,12 +146,6 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
     if (std::tolower(a) != std::tolower(b)) return false;
   }
   return true;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 Result<boost::json::object> parse_json_object(std::string_view path, std::string_view content) {

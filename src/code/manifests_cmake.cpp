@@ -16,6 +16,7 @@
 // pkg-config modules are runtime when REQUIRED and optional when not, and
 // fetched sources are runtime.
 #include "code/manifests_parsers.h"
+#include "core/text.h"
 
 #include <cctype>
 #include <optional>
@@ -48,7 +49,7 @@ class Lexer {
       command.line = line_;
       std::size_t end = pos_;
       while (end < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[end])) || text_[end] == '_')) ++end;
-      command.name = lower(text_.substr(pos_, end - pos_));
+      command.name = ascii_lower(text_.substr(pos_, end - pos_));
       pos_ = end;
       while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_;
       if (pos_ >= text_.size() || text_[pos_] != '(') {
@@ -186,7 +187,7 @@ class Lexer {
 // BUILD_TESTING, ENABLE_TESTS, MYLIB_BUILD_TESTS, GTest_FOUND; not LATEST.
 bool mentions_tests(const std::vector<std::string>& condition) {
   for (const auto& arg : condition) {
-    std::string a = lower(arg);
+    std::string a = ascii_lower(arg);
     for (std::size_t at = a.find("test"); at != std::string::npos; at = a.find("test", at + 1)) {
       if (at < 2 || a.compare(at - 2, 2, "la") != 0) return true;
     }

@@ -14,6 +14,7 @@
 // dependencies. Closures after a declaration (exclusions, version blocks)
 // and constraints { } are not read.
 #include "code/manifests_parsers.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -269,7 +270,7 @@ std::optional<Module> notation(const Span& arg, int depth = 0) {
 // annotation processors, kapt/ksp and buildscript classpath are build; developmentOnly is dev; the rest
 // (implementation, api, runtimeOnly, debugImplementation, ...) runtime.
 std::string_view scope_of_configuration(std::string_view config, bool test_context) {
-  std::string c = lower(config);
+  std::string c = ascii_lower(config);
   if (c.starts_with("test") || config.find("Test") != std::string_view::npos || test_context) return kTest;
   if (c.find("compileonly") != std::string::npos || c.find("annotationprocessor") != std::string::npos ||
       c.starts_with("provided") || c.starts_with("kapt") || c.starts_with("ksp") || c == "classpath") {

@@ -5,6 +5,7 @@
 
 #include "code/model.h"
 #include "core/error.h"
+#include "core/text.h"
 
 #include <toml++/toml.h>
 #include <boost/json/value.hpp>
@@ -52,7 +53,6 @@ std::size_t line_at(std::string_view content, std::size_t offset);
 
 std::string_view trim(std::string_view s);
 bool starts_with_ci(std::string_view s, std::string_view prefix);
-std::string lower(std::string_view s);
 
 // Parses JSON with a depth limit; errors name the file and the line. The
 // top level must be an object.

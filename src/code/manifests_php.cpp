@@ -1,5 +1,6 @@
 // composer.json (Composer).
 #include "code/manifests_parsers.h"
+#include "core/text.h"
 
 #include <boost/json.hpp>
 
@@ -11,7 +12,7 @@ namespace {
 // package. Extensions (ext-intl) and system libraries (lib-icu) stay: they
 // are something the project needs installed.
 bool is_platform_itself(std::string_view name) {
-  std::string n = lower(name);
+  std::string n = ascii_lower(name);
   return n == "php" || n.starts_with("php-") || n == "hhvm" || n == "composer" || n == "composer-plugin-api" ||
          n == "composer-runtime-api";
 }

@@ -2,6 +2,7 @@
 // dependency groups, PEP 518 build requirements, Poetry, PDM, uv) and
 // Pipfile (Pipenv). Ecosystem "pypi".
 #include "code/manifests_parsers.h"
+#include "core/text.h"
 
 #include <cctype>
 #include <optional>
@@ -59,7 +60,7 @@ std::optional<Requirement> parse_pep508(std::string_view text) {
 // test, tests, testing: the test scope; any other dev group (lint, docs,
 // typing, dev) is dev.
 std::string_view scope_of_group(std::string_view group) {
-  std::string g = lower(group);
+  std::string g = ascii_lower(group);
   return g == "test" || g == "tests" || g == "testing" ? kTest : kDev;
 }
 
@@ -67,7 +68,7 @@ std::string_view scope_of_group(std::string_view group) {
 // test-requirements.txt are test; requirements-dev.txt, docs/requirements.txt,
 // requirements/lint.txt are dev; anything else is runtime.
 std::string_view scope_of_requirements_file(std::string_view path) {
-  std::string p = lower(path);
+  std::string p = ascii_lower(path);
   std::size_t slash = p.rfind('/');
   std::string file = slash == std::string::npos ? p : p.substr(slash + 1);
   std::string dirs = slash == std::string::npos ? std::string() : "/" + p.substr(0, slash) + "/";
@@ -288,7 +289,7 @@ Result<> add_spec_table(std::string_view path, std::string_view where, const tom
   const auto* table = node.as_table();
   if (!table) return malformed_at(path, line_of(node), std::string(where) + " is not a table");
   for (const auto& [name, value] : in_file_order(*table)) {
-    if (lower(name) == "python") continue;  // the interpreter, not a package
+    if (ascii_lower(name) == "python") continue;  // the interpreter, not a package
     auto spec = version_spec(path, std::string(where) + "." + name, *value);
     if (!spec) return spec.error();
     deps.add(name, spec->constraint, spec->optional && scope == kRuntime ? kOptional : scope);

@@ -9,6 +9,7 @@
 // the layout and otherwise ignored, so a bundled library's Makefile does not
 // make the project a Make project.
 #include "code/structure.h"
+#include "core/text.h"
 
 #include "core/json.h"
 
@@ -35,12 +36,6 @@ constexpr int kMaxClassReads = 40;
 constexpr std::size_t kMaxParagraphBytes = 600;
 
 // --- Names ----------------------------------------------------------------
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -117,12 +112,12 @@ bool is_code_extension(std::string_view ext) {
       "js", "jsx", "mjs",   "cjs",  "ts",  "tsx", "java",   "kt",  "kts",  "scala", "rb",    "php",
       "cs", "fs",  "swift", "m",    "mm",  "ex",  "exs",    "erl", "hs",   "ml",    "lua",   "pl",
       "pm", "r",   "jl",    "dart", "zig", "clj", "groovy", "sh",  "bash", "vue",   "svelte"};
-  return s.count(lower(ext)) > 0;
+  return s.count(ascii_lower(ext)) > 0;
 }
 
 // The conventional names of test files across ecosystems.
 bool is_test_file_name(std::string_view name) {
-  std::string l = lower(name);
+  std::string l = ascii_lower(name);
   std::string_view ext = extension(l);
   std::string_view stem = std::string_view(l).substr(0, l.size() - (ext.empty() ? 0 : ext.size() + 1));
   if (ext == "py") return starts_with(stem, "test_") || ends_with(stem, "_test");
@@ -163,7 +158,7 @@ std::string dir_role(std::string_view name) {
       {"config", "config"},   {"configs", "config"},       {"conf", "config"},    {"etc", "config"},
       {".vscode", "config"},  {".devcontainer", "config"}, {".idea", "config"},
   };
-  auto it = roles.find(lower(name));
+  auto it = roles.find(ascii_lower(name));
   return it == roles.end() ? "" : it->second;
 }
 
@@ -391,7 +386,7 @@ void StructureScan::count_top_level(const PathView& p) {
     e.name = p.path;
     e.directory = false;
     e.files = 1;
-    e.role = file_role(p, lower(p.name));
+    e.role = file_role(p, ascii_lower(p.name));
     return;
   }
   std::string name(p.path.substr(0, slash));
@@ -432,7 +427,7 @@ void StructureScan::add(const FileEntry& file) {
   bool vendored = false, in_tests = false, in_examples = false;
   for (std::string_view rest = p.dir; !rest.empty();) {
     auto slash = rest.find('/');
-    const std::string& l = dirs.emplace_back(lower(rest.substr(0, slash)));
+    const std::string& l = dirs.emplace_back(ascii_lower(rest.substr(0, slash)));
     vendored = vendored || vendor_dirs().count(l) > 0;
     in_tests = in_tests || test_dir_names().count(l) > 0;
     in_examples = in_examples || example_dir_names().count(l) > 0;
@@ -441,7 +436,7 @@ void StructureScan::add(const FileEntry& file) {
   }
   if (vendored) return;
 
-  std::string lname = lower(p.name);
+  std::string lname = ascii_lower(p.name);
   note_tests(p, dirs);
 
   // Docs: README and friends at the root (CONTRIBUTING and the like also in
@@ -797,7 +792,7 @@ std::optional<InlineLink> parse_link(std::string_view s, std::size_t i) {
 }
 
 bool is_img_tag(std::string_view tag) {
-  return tag.size() > 4 && (lower(tag.substr(0, 4)) == "<img") &&
+  return tag.size() > 4 && (ascii_lower(tag.substr(0, 4)) == "<img") &&
          (std::isspace(static_cast<unsigned char>(tag[4])) || tag[4] == '>' || tag[4] == '/');
 }
 
@@ -894,13 +889,13 @@ bool starts_html_block(std::string_view t) {
   while (i < t.size() && std::isalnum(static_cast<unsigned char>(t[i]))) ++i;
   if (i == start) return false;
   if (i < t.size() && !std::isspace(static_cast<unsigned char>(t[i])) && t[i] != '>' && t[i] != '/') return false;
-  return block_tags.count(lower(t.substr(start, i - start))) > 0;
+  return block_tags.count(ascii_lower(t.substr(start, i - start))) > 0;
 }
 
 // The inner HTML of each <tag ...>...</tag> in html, in order.
 std::vector<std::string_view> elements(std::string_view html, std::string_view tag) {
   std::vector<std::string_view> out;
-  std::string lhtml = lower(html);
+  std::string lhtml = ascii_lower(html);
   std::string open = "<" + std::string(tag), close = "</" + std::string(tag) + ">";
   for (std::size_t at = lhtml.find(open); at != std::string::npos; at = lhtml.find(open, at + 1)) {
     std::size_t after = at + open.size();
@@ -1149,7 +1144,7 @@ ReadmeParts summarize_plain(const std::vector<std::string_view>& lines) {
 enum class ReadmeFormat { markdown, rst, plain };
 
 ReadmeFormat readme_format(std::string_view path, const std::vector<std::string_view>& lines) {
-  std::string ext = lower(extension(split(path).name));
+  std::string ext = ascii_lower(extension(split(path).name));
   if (ext == "md" || ext == "markdown" || ext == "mdown" || ext == "mkd" || ext == "mdx") return ReadmeFormat::markdown;
   if (ext == "rst" || ext == "rest") return ReadmeFormat::rst;
   // No telling extension: Markdown when it opens like Markdown.

@@ -1,4 +1,5 @@
 #include "core/config.h"
+#include "core/text.h"
 
 #include <boost/json.hpp>
 #include <toml++/toml.h>
@@ -14,12 +15,6 @@ extern char** environ;
 
 namespace devagent::config {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 std::string trim(std::string_view s) {
   auto b = s.find_first_not_of(" \t\r\n");
@@ -101,7 +96,7 @@ bool number_and_unit(std::string_view text, double& number, std::string& unit) {
   } catch (...) {
     return false;
   }
-  unit = lower(trim(t.substr(i)));
+  unit = ascii_lower(trim(t.substr(i)));
   return true;
 }
 
@@ -119,7 +114,7 @@ Result<Parsed> parse_value(const KeySpec& spec, std::string_view raw) {
     case Type::string: {
       p.text = std::string(raw);
       if (!spec.choices.empty()) {
-        auto v = lower(trim(raw));
+        auto v = ascii_lower(trim(raw));
         if (std::find(spec.choices.begin(), spec.choices.end(), v) == spec.choices.end()) {
           std::string allowed;
           for (const auto& c : spec.choices) allowed += (allowed.empty() ? "" : ", ") + c;
@@ -137,7 +132,7 @@ Result<Parsed> parse_value(const KeySpec& spec, std::string_view raw) {
       break;
     }
     case Type::boolean: {
-      auto v = lower(trim(raw));
+      auto v = ascii_lower(trim(raw));
       if (v == "true" || v == "1" || v == "yes" || v == "on") {
         p.number = 1;
       } else if (v == "false" || v == "0" || v == "no" || v == "off") {
@@ -281,7 +276,7 @@ Result<std::vector<std::pair<std::string, std::string>>> read_file(const std::st
   std::string text = ss.str();
   if (text.size() > 4 * 1024 * 1024) return make_error(ErrorKind::config, "config file " + path + " is larger than 4 MiB");
   std::vector<std::pair<std::string, std::string>> out;
-  bool json = path.size() >= 5 && lower(path.substr(path.size() - 5)) == ".json";
+  bool json = path.size() >= 5 && ascii_lower(path.substr(path.size() - 5)) == ".json";
   if (json) {
     boost::system::error_code ec;
     auto v = boost::json::parse(text, ec);
@@ -320,7 +315,7 @@ std::map<std::string, std::string> process_environment() {
 std::optional<std::string> key_for_variable(std::string_view var) {
   constexpr std::string_view prefix = "DEVAGENT_";
   if (var.substr(0, prefix.size()) != prefix) return std::nullopt;
-  std::string rest = lower(var.substr(prefix.size()));
+  std::string rest = ascii_lower(var.substr(prefix.size()));
   // Several wildcard keys can match (PROVIDERS_A_EMBEDDING_MODEL ends in both
   // _model and _embedding_model): the longest known suffix wins, so a name
   // never swallows part of a key.

@@ -3,6 +3,7 @@
 // GitHub's limits and keeps the ETag cache; pagination and the normalised
 // search documents on top of it.
 #include "github/client.h"
+#include "core/text.h"
 
 #include "core/blocking.h"
 #include "core/config.h"
@@ -55,14 +56,6 @@ const std::string kSecondaryKey = "*secondary";
 
 bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 std::string_view trim(std::string_view s) {
@@ -179,7 +172,7 @@ bool safe_api_path(std::string_view p) {
     auto end = path.find('/', start);
     if (end == std::string_view::npos) end = path.size();
     auto seg = path.substr(start, end - start);
-    if (seg == "." || seg == ".." || lower(seg) == "%2e" || lower(seg) == "%2e%2e") return false;
+    if (seg == "." || seg == ".." || ascii_lower(seg) == "%2e" || ascii_lower(seg) == "%2e%2e") return false;
     start = end + 1;
   }
   return true;
@@ -323,7 +316,7 @@ bool is_rate_limited(const http::Response& r) {
   if (s != 403) return false;
   if (!r.head.header("retry-after").empty()) return true;
   if (trim(r.head.header("x-ratelimit-remaining")) == "0") return true;
-  return lower(github_message(r.body)).find("rate limit") != std::string::npos;
+  return ascii_lower(github_message(r.body)).find("rate limit") != std::string::npos;
 }
 
 struct CacheEntry {
@@ -410,7 +403,7 @@ std::string next_link(std::string_view header) {
     while (start < params.size()) {
       auto semi = params.find_first_of(";,", start);
       if (semi == std::string_view::npos) semi = params.size();
-      std::string param = lower(trim(params.substr(start, semi - start)));
+      std::string param = ascii_lower(trim(params.substr(start, semi - start)));
       start = semi + 1;
       if (!param.starts_with("rel")) continue;
       auto eq = param.find('=');

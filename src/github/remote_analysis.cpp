@@ -3,6 +3,7 @@
 // languages, the top-level listing, the README and the SBOM at once, each
 // allowed to fail on its own.
 #include "github/remote_analysis.h"
+#include "core/text.h"
 
 #include "core/json.h"
 
@@ -37,14 +38,6 @@ const std::vector<std::string>& aspect_names() {
 }
 
 // ------------------------------------------------------------------ text
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::string_view(" \t\r\n").find(s.front()) != std::string_view::npos) s.remove_prefix(1);
@@ -333,7 +326,7 @@ json::object structure_of(const json::array& listing) {
     std::string type = devagent::json::string_or(v.as_object(), "type");
     if (name.empty()) continue;
     bool dir = type == "dir";
-    std::string lname = lower(name);
+    std::string lname = ascii_lower(name);
     std::string role = role_of(lname, dir);
     if (dir) {
       if (role == "tests") add(test_dirs, name);
@@ -404,7 +397,7 @@ std::optional<Purl> parse_purl(std::string_view s) {
   auto slash = s.find('/');
   if (slash == std::string_view::npos || slash == 0) return std::nullopt;
   Purl p;
-  p.type = lower(s.substr(0, slash));
+  p.type = ascii_lower(s.substr(0, slash));
   std::string_view rest = s.substr(slash + 1);
   auto at = rest.rfind('@');
   if (at != std::string_view::npos) {
@@ -464,7 +457,7 @@ Result<json::array> dependencies_of(const json::object& document, const std::str
     }
     auto purl = parse_purl(purl_text);
     std::string spdx_name = devagent::json::string_or(pkg, "name");
-    if (purl && purl->type == "github" && lower(purl->name) == lower(self)) continue;
+    if (purl && purl->type == "github" && ascii_lower(purl->name) == ascii_lower(self)) continue;
     std::string name =
         purl ? purl->name : spdx_name.substr(spdx_name.find(':') == std::string::npos ? 0 : spdx_name.find(':') + 1);
     std::string ecosystem =

@@ -1,4 +1,5 @@
 #include "http/client.h"
+#include "core/text.h"
 
 #include "core/config.h"
 #include "core/version.h"
@@ -34,12 +35,6 @@ namespace {
 
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 struct Target {
   bool tls = false;
   std::string host;
@@ -52,7 +47,7 @@ Result<Target> parse_target(std::string_view url) {
   auto u = boost::urls::parse_uri(url);
   if (!u) return make_error(ErrorKind::invalid_argument, "invalid URL '" + std::string(url) + "'");
   Target t;
-  auto scheme = lower(u->scheme());
+  auto scheme = ascii_lower(u->scheme());
   if (scheme != "http" && scheme != "https") {
     return make_error(ErrorKind::invalid_argument, "unsupported URL scheme '" + scheme + "' (http or https)");
   }
@@ -221,7 +216,7 @@ class Watchdog {
 }  // namespace
 
 std::string ResponseHead::header(std::string_view name) const {
-  auto want = lower(name);
+  auto want = ascii_lower(name);
   for (const auto& [k, v] : headers) {
     if (k == want) return v;
   }
@@ -229,13 +224,13 @@ std::string ResponseHead::header(std::string_view name) const {
 }
 
 bool no_proxy_matches(std::string_view no_proxy, std::string_view host) {
-  std::string h = lower(host);
+  std::string h = ascii_lower(host);
   if (!h.empty() && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
   size_t start = 0;
   while (start <= no_proxy.size()) {
     size_t comma = no_proxy.find(',', start);
     if (comma == std::string_view::npos) comma = no_proxy.size();
-    std::string entry = lower(no_proxy.substr(start, comma - start));
+    std::string entry = ascii_lower(no_proxy.substr(start, comma - start));
     start = comma + 1;
     entry.erase(0, entry.find_first_not_of(" \t"));
     entry.erase(entry.find_last_not_of(" \t") + 1);
@@ -375,7 +370,7 @@ asio::awaitable<Result<ResponseHead>> run_exchange(Stream& stream, Connection& c
   ResponseHead head;
   const auto& msg = parser.get();
   head.status = msg.result_int();
-  for (const auto& f : msg) head.headers.emplace_back(lower(f.name_string()), std::string(f.value()));
+  for (const auto& f : msg) head.headers.emplace_back(ascii_lower(f.name_string()), std::string(f.value()));
   if (handler.on_head) handler.on_head(head);
 
   std::array<char, 16384> buf;

@@ -19,6 +19,7 @@
 // with more decimals fails the read-back, except one within half an ulp of a
 // 6-decimal number, which this fallback cannot tell apart (the text path can).
 #include "llm/prices.h"
+#include "core/text.h"
 
 #include "core/embedded.h"
 
@@ -39,12 +40,6 @@ const std::vector<devagent::EmbeddedFile>& embedded_price_files();  // generated
 namespace {
 
 constexpr int kPriceDecimals = 6;  // dollars per million tokens → pico-dollars per token
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
@@ -300,7 +295,7 @@ Result<PriceTable> PriceTable::parse(std::string_view toml_text, std::string_vie
       }
       auto price = parse_model(source_name, toml_text, name.str(), *fields);
       if (!price) return price.error();
-      table.prices_[lower(name.str())] = *price;
+      table.prices_[ascii_lower(name.str())] = *price;
     }
   }
   return table;
@@ -311,7 +306,7 @@ void PriceTable::merge(const PriceTable& other) {
 }
 
 const Price* PriceTable::find(std::string_view model) const {
-  std::string name = lower(model);
+  std::string name = ascii_lower(model);
   // "openai/gpt-4o" is priced as "gpt-4o" unless the table names it in full.
   std::vector<std::string_view> candidates{name};
   if (auto slash = name.rfind('/'); slash != std::string::npos) {
