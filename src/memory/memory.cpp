@@ -359,6 +359,7 @@ Result<std::vector<MemoryHit>> MemoryStore::search(std::string_view query, const
   if (o.k == 0) return out;
   auto qv = embedder_.embed(query);
   std::size_t pool = std::max<std::size_t>(50, o.k * 10);
+
   // The question's entity keys: its words and the keys of the entities it names.
   std::vector<std::string> keys = index::bm25_terms(query);
   for (const auto& e : extract_entities(query)) {
@@ -382,8 +383,13 @@ Result<std::vector<MemoryHit>> MemoryStore::search(std::string_view query, const
     }
   }
   std::vector<std::uint64_t> named_labels;
+  std::vector<int> named_keys;  // named_labels[i] has named_keys[i] of the keys
   named_labels.reserve(named.size());
-  for (const auto& [label, count] : named) named_labels.push_back(label);
+  named_keys.reserve(named.size());
+  for (const auto& [label, count] : named) {
+    named_labels.push_back(label);
+    named_keys.push_back(count);
+  }
 
   // Side by side on the cores (core/parallel.h): the vector search, the
   // keyword search's parts (split only when its lists are long enough to be
@@ -420,7 +426,7 @@ Result<std::vector<MemoryHit>> MemoryStore::search(std::string_view query, const
   }
   for (std::size_t i = 0; i < named_labels.size(); ++i) {
     auto& c = cands[named_labels[i]];
-    c.entities = named[named_labels[i]];
+    c.entities = named_keys[i];
     if (c.vector < 0) c.vector = std::max(0.0f, named_sims[i].value_or(0.0f));
   }
   auto now = store::now_ms();
