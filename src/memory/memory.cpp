@@ -396,8 +396,12 @@ Result<std::vector<MemoryHit>> MemoryStore::search(std::string_view query, const
   // worth it), and the cosines of the fragments the question's entities
   // point at, in batches (each one reads a vector from anywhere in memory;
   // a question naming a few specific entities has hundreds of them).
+  // Helpers only for a large store: below options_.parallel_from fragments
+  // a search takes well under a millisecond, and a helper took about a
+  // fifth more CPU to save a few percent of it (docs/memory.md).
   constexpr std::size_t kCosineBatch = 64;
-  auto keyword_search = ix_->bm25.prepare(query, pool, 2 * (helper_threads() + 1));
+  const std::size_t helpers = ix_->ann.size() >= options_.parallel_from ? helper_threads() : 0;
+  auto keyword_search = ix_->bm25.prepare(query, pool, helpers ? 2 * (helpers + 1) : 1);
   std::vector<index::AnnHit> ann;
   std::vector<std::optional<float>> named_sims(named_labels.size());
   std::vector<std::function<void()>> tasks{[&] { ann = ix_->ann.search(qv, pool); }};
@@ -409,7 +413,7 @@ Result<std::vector<MemoryHit>> MemoryStore::search(std::string_view query, const
       std::move(sims.begin(), sims.end(), named_sims.begin() + static_cast<std::ptrdiff_t>(at));
     });
   }
-  run_shared(tasks);
+  run_shared(tasks, helper_pool(), helpers);
   auto kw = std::move(keyword_search).result();
 
   struct Candidate {

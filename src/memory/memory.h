@@ -90,6 +90,9 @@ struct MemoryOptions {
   std::chrono::milliseconds recency_half_life{30LL * 24 * 3600 * 1000};
   std::size_t history_tokens = 3000;  // a conversation's turns beyond this fold into its summary
   std::size_t summary_tokens = 400;   // the running summary's budget
+  // Fragments from which a search spreads over the cores (core/parallel.h;
+  // docs/memory.md, "Search on several cores"). Not a configuration key.
+  std::size_t parallel_from = 200'000;
   static MemoryOptions from(const config::Config& config);
 };
 

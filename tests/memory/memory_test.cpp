@@ -117,6 +117,49 @@ TEST_P(Memory, IndexesAreRebuiltFromTheStoreAtLoad) {
   EXPECT_EQ(hits[0].fragment.content, "We use buildkite for CI");
 }
 
+// Spread over the cores (the vector search, the keyword search and the
+// entity candidates' cosines in batches of 64 as tasks), a search finds
+// exactly what it finds on the calling thread alone.
+TEST_P(Memory, SearchOnSeveralCoresFindsWhatOneThreadFinds) {
+  const char* repos[] = {"acme/billing", "acme/ingest", "tokio-rs/tokio"};
+  const char* files[] = {"src/handler.go", "src/retry.rs", "lib/queue.py", "cmd/server/main.go"};
+  for (int i = 0; i < 400; ++i) {
+    std::string repo = repos[i % 3], file = files[i % 4];
+    Fragment f{.conversation_id = "c" + std::to_string(i % 9),
+               .content = "Note " + std::to_string(i) + ": " + file + " in " + repo + " retries " +
+                          std::to_string(i % 11) + " times before the queue gives up",
+               .kind = i % 5 == 0 ? "fact" : "message",
+               .entities = {repo, file}};
+    ASSERT_TRUE(mem_->add(std::move(f)));
+  }
+  MemoryOptions spread_options;
+  spread_options.parallel_from = 0;
+  auto db1 = backend_->open();
+  auto db2 = backend_->open();
+  MemoryStore one(*db1), spread(*db2, spread_options);  // the same rows, so the same labels
+  ASSERT_TRUE(one.load());
+  ASSERT_TRUE(spread.load());
+  std::size_t compared = 0;
+  for (std::string q : {"how often does src/handler.go in acme/billing retry?", "tokio-rs/tokio queue",
+                        "what gives up in lib/queue.py", "cmd/server/main.go acme/ingest retries 7 times"}) {
+    for (std::size_t k : {1, 5, 40}) {
+      SearchOptions o{.k = k, .touch = false};
+      auto a = search(one, q, o);
+      auto b = search(spread, q, o);
+      ASSERT_EQ(a.size(), b.size()) << q;
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        EXPECT_EQ(a[i].fragment.id, b[i].fragment.id) << q << " rank " << i;
+        EXPECT_EQ(a[i].vector, b[i].vector) << q << " rank " << i;
+        EXPECT_EQ(a[i].keyword, b[i].keyword) << q << " rank " << i;
+        EXPECT_EQ(a[i].entity, b[i].entity) << q << " rank " << i;
+        EXPECT_NEAR(a[i].score, b[i].score, 1e-9) << q << " rank " << i;  // recency: a little later
+      }
+      compared += a.size();
+    }
+  }
+  EXPECT_GT(compared, 100u);
+}
+
 TEST_P(Memory, TwoInstancesOnOneStoreSeeEachOthersChanges) {
   auto db2 = backend_->open();
   MemoryStore second(*db2);
