@@ -10,9 +10,9 @@
 //   3. build the tasks with valid arguments for each tool.
 // The tables — which words signal what — are data, in planner_vocabulary.h.
 #include "agent/planner.h"
-#include "core/text.h"
 
 #include "agent/planner_vocabulary.h"
+#include "core/text.h"
 
 #include <re2/re2.h>
 

@@ -15,8 +15,8 @@
 // The aspects and directions are read off the items; the embedding is the
 // hash embedding of the sorted, unique terms.
 #include "cache/match.h"
-#include "core/text.h"
 
+#include "core/text.h"
 #include "llm/hash_embedder.h"
 #include "llm/lexicon.h"
 

@@ -1,9 +1,9 @@
 // Which files are manifests, which parser reads each, and what the parsers
 // share. The parsers live in manifests_<ecosystem>.cpp.
 #include "code/manifests.h"
-#include "core/text.h"
 
 #include "code/manifests_parsers.h"
+#include "core/text.h"
 
 #include <boost/json/parse_options.hpp>
 #include <boost/json/stream_parser.hpp>

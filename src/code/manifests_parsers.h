@@ -5,7 +5,6 @@
 
 #include "code/model.h"
 #include "core/error.h"
-#include "core/text.h"
 
 #include <toml++/toml.h>
 #include <boost/json/value.hpp>

@@ -9,9 +9,9 @@
 // the layout and otherwise ignored, so a bundled library's Makefile does not
 // make the project a Make project.
 #include "code/structure.h"
-#include "core/text.h"
 
 #include "core/json.h"
+#include "core/text.h"
 
 #include <toml++/toml.h>
 

@@ -1,4 +1,5 @@
 #include "core/config.h"
+
 #include "core/text.h"
 
 #include <boost/json.hpp>

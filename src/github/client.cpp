@@ -3,12 +3,12 @@
 // GitHub's limits and keeps the ETag cache; pagination and the normalised
 // search documents on top of it.
 #include "github/client.h"
-#include "core/text.h"
 
 #include "core/blocking.h"
 #include "core/config.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "core/version.h"
 #include "http/client.h"
 #include "store/store.h"

@@ -3,9 +3,9 @@
 // languages, the top-level listing, the README and the SBOM at once, each
 // allowed to fail on its own.
 #include "github/remote_analysis.h"
-#include "core/text.h"
 
 #include "core/json.h"
+#include "core/text.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>

@@ -1,7 +1,7 @@
 #include "http/client.h"
-#include "core/text.h"
 
 #include "core/config.h"
+#include "core/text.h"
 #include "core/version.h"
 
 #include <boost/asio/as_tuple.hpp>

@@ -390,16 +390,22 @@ Bm25Index::Query Bm25Index::prepare(std::string_view query, std::size_t k, std::
   return q;
 }
 
-std::vector<Bm25Hit> Bm25Index::search(std::string_view query, std::size_t k) const {
-  auto q = prepare(query, k, 1);
+namespace {
+
+// Every part of a query, one after the other, on this thread.
+std::vector<Bm25Hit> run_in_turn(Bm25Index::Query q) {
   for (std::size_t i = 0; i < q.parts(); ++i) q.run(i);
   return std::move(q).result();
 }
 
+}  // namespace
+
+std::vector<Bm25Hit> Bm25Index::search(std::string_view query, std::size_t k) const {
+  return run_in_turn(prepare(query, k, 1));
+}
+
 std::vector<Bm25Hit> Bm25Index::search_exhaustive(std::string_view query, std::size_t k) const {
-  auto q = prepare(query, k, 1, true);
-  for (std::size_t i = 0; i < q.parts(); ++i) q.run(i);
-  return std::move(q).result();
+  return run_in_turn(prepare(query, k, 1, true));
 }
 
 // Term at a time into a dense accumulator, one per thread and reused: a

@@ -19,9 +19,9 @@
 // with more decimals fails the read-back, except one within half an ulp of a
 // 6-decimal number, which this fallback cannot tell apart (the text path can).
 #include "llm/prices.h"
-#include "core/text.h"
 
 #include "core/embedded.h"
+#include "core/text.h"
 
 #include <toml++/toml.h>
 
